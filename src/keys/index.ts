@@ -1,0 +1,7 @@
+// Public API of the keys part: signing keys, the key ring, and JWKS import for verifiers.
+export { generateSigningKey, type GenerateSigningKeyOptions } from './generate-signing-key.js';
+export { assertStrongHmacSecret } from './hmac-secret.js';
+export { importJwks } from './import-jwks.js';
+export { importSigningKey, type ImportSigningKeyOptions } from './import-signing-key.js';
+export { KeyRing, type KeyRingEntry, type KeyState, type RotateOptions } from './key-ring.js';
+export { SigningKey } from './signing-key.js';

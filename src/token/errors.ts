@@ -1,0 +1,69 @@
+/**
+ * Every failure a token or request can cause is a {@link TesseraError} with a stable `code`.
+ * Caller mistakes (a missing issuer, a bad option) are `TypeError`s instead, so that they
+ * surface during development and never look like a bad token.
+ */
+
+/** Codes of the `token` part. Stable: never renamed, never reused. */
+export type TokenErrorCode =
+  | 'ERR_JWS_TOO_LARGE'
+  | 'ERR_JWS_MALFORMED'
+  | 'ERR_JWS_HEADER_INVALID'
+  | 'ERR_JWS_ALG_NOT_ALLOWED'
+  | 'ERR_JWS_KEY_NOT_FOUND'
+  | 'ERR_JWS_SIGNATURE_INVALID'
+  | 'ERR_JWT_TYPE_INVALID'
+  | 'ERR_JWT_CLAIM_MISSING'
+  | 'ERR_JWT_CLAIM_INVALID'
+  | 'ERR_JWT_EXPIRED'
+  | 'ERR_JWT_NOT_YET_VALID'
+  | 'ERR_JWT_TOO_OLD'
+  | 'ERR_JWT_REVOKED';
+
+/** Codes of the `keys` part. */
+export type KeyErrorCode =
+  'ERR_KEY_INVALID' | 'ERR_KEY_TOO_WEAK' | 'ERR_KEY_ALG_MISMATCH' | 'ERR_JWKS_INVALID';
+
+/** Every code a Tessera error can carry; `switch (err.code)` narrows on it. */
+export type TesseraErrorCode = TokenErrorCode | KeyErrorCode;
+
+/** Base class of every error Tessera throws for bad input. */
+export class TesseraError extends Error {
+  override name = 'TesseraError';
+  readonly code: TesseraErrorCode;
+
+  constructor(code: TesseraErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+/** A token was rejected: malformed, wrongly signed, or its claims failed validation. */
+export class TokenError extends TesseraError {
+  override name = 'TokenError';
+  declare readonly code: TokenErrorCode;
+  /** The claim or header parameter at fault, when one is. */
+  readonly claim: string | undefined;
+
+  constructor(code: TokenErrorCode, message: string, claim?: string, options?: ErrorOptions) {
+    super(code, message, options);
+    this.claim = claim;
+  }
+}
+
+/** A key or key set could not be used: wrong type for its algorithm, too weak, malformed. */
+export class KeyError extends TesseraError {
+  override name = 'KeyError';
+  declare readonly code: KeyErrorCode;
+
+  // Narrows the accepted codes to this family's.
+  // eslint-disable-next-line @typescript-eslint/no-useless-constructor
+  constructor(code: KeyErrorCode, message: string, options?: ErrorOptions) {
+    super(code, message, options);
+  }
+}
+
+/** True when `value` is a Tessera error (from this or another copy of the package). */
+export function isTesseraError(value: unknown): value is TesseraError {
+  return value instanceof TesseraError;
+}

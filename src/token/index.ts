@@ -1,0 +1,44 @@
+// Public API of the token part: formats and crypto only, no I/O.
+export {
+  ALGORITHMS,
+  DEFAULT_ALGORITHM,
+  getAlgorithmProfile,
+  isAlgorithm,
+  isSymmetricAlgorithm,
+  type Algorithm,
+  type AlgorithmProfile,
+} from './algorithms.js';
+export {
+  createAccessTokenClaims,
+  DEFAULT_ACCESS_TOKEN_TTL_SECONDS,
+  signAccessToken,
+  type AccessTokenInput,
+} from './access-token.js';
+export { decodeBase64Url, encodeBase64Url, isBase64UrlSegment } from './base64url.js';
+export { systemClock, type Clock } from './clock.js';
+export {
+  isTesseraError,
+  KeyError,
+  TesseraError,
+  TokenError,
+  type KeyErrorCode,
+  type TesseraErrorCode,
+  type TokenErrorCode,
+} from './errors.js';
+export {
+  computeJwkThumbprint,
+  exportPublicJwk,
+  hasPrivateMembers,
+  importVerificationJwk,
+  resolveJwkAlgorithm,
+  stripPrivateMembers,
+  type Jwk,
+  type Jwks,
+} from './jwk.js';
+export { checkJwsHeader, type JwsHeader } from './jws-header.js';
+export type { JwtClaims } from './jwt-claims.js';
+export { KeySet, type KeySetSource } from './key-set.js';
+export { signJwt, type JwsSigner, type SignJwtOptions } from './sign-jwt.js';
+export { createVerificationKey, type VerificationKey } from './verification-key.js';
+export type { VerifiedJwt } from './verified-jwt.js';
+export { JwtVerifier, type JwtVerifierOptions } from './verify-jwt.js';
