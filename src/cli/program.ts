@@ -1,16 +1,6 @@
 import { Command } from 'commander';
+import { processIo, type CliIo } from './cli-io.js';
 import { registerKeysCommand } from './commands/keys.js';
-
-/** What a command writes to; injected so tests read the output without spawning a process. */
-export interface CliIo {
-  readonly stdout: (text: string) => void;
-  readonly stderr: (text: string) => void;
-}
-
-export const processIo: CliIo = {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
-};
 
 /** Build the `tessera` command line. */
 export function createProgram(io: CliIo = processIo): Command {

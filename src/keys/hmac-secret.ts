@@ -25,14 +25,14 @@ export function assertStrongHmacSecret(secret: Uint8Array, alg: Algorithm): void
       `${alg} secret is ${secret.length} bytes, needs at least ${needBytes}; ${advice}`,
     );
   }
+  const alphabet = textAlphabetSize(secret);
   const distinct = new Set(secret).size;
-  if (distinct < Math.min(16, secret.length / 2)) {
+  if (distinct < Math.min(16, secret.length / 2, (alphabet ?? 256) / 2)) {
     throw new KeyError(
       'ERR_KEY_TOO_WEAK',
       `${alg} secret repeats too few distinct bytes; ${advice}`,
     );
   }
-  const alphabet = textAlphabetSize(secret);
   if (alphabet !== null && secret.length * Math.log2(alphabet) < needBits) {
     throw new KeyError(
       'ERR_KEY_TOO_WEAK',

@@ -6,7 +6,7 @@ import {
   isAlgorithm,
   type Algorithm,
 } from '../../token/algorithms.js';
-import type { CliIo } from '../program.js';
+import type { CliIo } from '../cli-io.js';
 
 function parseAlgorithm(value: string): Algorithm {
   if (!isAlgorithm(value)) throw new InvalidArgumentError(`choose one of ${ALGORITHMS.join(', ')}`);
