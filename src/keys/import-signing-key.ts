@@ -2,7 +2,7 @@ import { createPrivateKey, createSecretKey, type KeyObject } from 'node:crypto';
 import { getAlgorithmProfile, isAlgorithm, type Algorithm } from '../token/algorithms.js';
 import { decodeBase64Url, isBase64UrlSegment } from '../token/base64url.js';
 import { KeyError } from '../token/errors.js';
-import { resolveJwkAlgorithm, type Jwk } from '../token/jwk.js';
+import { checkJwkKid, resolveJwkAlgorithm, type Jwk } from '../token/jwk.js';
 import { defaultKid } from './generate-signing-key.js';
 import { assertStrongHmacSecret } from './hmac-secret.js';
 import { SigningKey } from './signing-key.js';
@@ -49,7 +49,7 @@ export function importSigningKey(
     throw new KeyError('ERR_KEY_INVALID', 'key must be a JWK, a PEM string or secret bytes');
   }
   const alg = resolveJwkAlgorithm(material, options.alg);
-  const kid = options.kid ?? material.kid;
+  const kid = options.kid ?? (material.kid === undefined ? undefined : checkJwkKid(material.kid));
   if (material.kty === 'oct') {
     const k = material.k;
     if (typeof k !== 'string' || !isBase64UrlSegment(k, 0, k.length)) {

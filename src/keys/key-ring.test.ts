@@ -63,7 +63,7 @@ describe('KeyRing', () => {
     clock.advance(800_000);
     expect(verifier.verify(old).key.kid).toBe(first.kid);
     clock.advance(200_000);
-    expect(() => verifier.verify(old)).toThrowError(
+    expect(() => verifier.verify(old)).toThrow(
       expect.objectContaining({ code: 'ERR_JWS_KEY_NOT_FOUND' }) as Error,
     );
     expect(ring.list().map((entry) => entry.state)).toEqual(['active']);
@@ -99,7 +99,7 @@ describe('KeyRing', () => {
     ring.rotate(third, { overlapSeconds: 3600 });
     expect(verifier.verify(old).key.kid).toBe(first.kid);
     expect(ring.remove(first.kid)).toBe(true);
-    expect(() => verifier.verify(old)).toThrowError(
+    expect(() => verifier.verify(old)).toThrow(
       expect.objectContaining({ code: 'ERR_JWS_KEY_NOT_FOUND' }) as Error,
     );
     expect(ring.remove('unknown')).toBe(false);

@@ -84,13 +84,13 @@ describe('importSigningKey', () => {
   it('refuses a key of the wrong type for the algorithm', () => {
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-384' });
     const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-    expect(() => importSigningKey(pem, { alg: 'ES256' })).toThrowError(
+    expect(() => importSigningKey(pem, { alg: 'ES256' })).toThrow(
       expect.objectContaining({ code: 'ERR_KEY_ALG_MISMATCH' }) as Error,
     );
     const ed = generateKeyPairSync('ed25519')
       .privateKey.export({ type: 'pkcs8', format: 'pem' })
       .toString();
-    expect(() => importSigningKey(ed, { alg: 'RS256' })).toThrowError(
+    expect(() => importSigningKey(ed, { alg: 'RS256' })).toThrow(
       expect.objectContaining({ code: 'ERR_KEY_ALG_MISMATCH' }) as Error,
     );
   });
@@ -98,21 +98,28 @@ describe('importSigningKey', () => {
   it('refuses RSA keys under 2048 bits', () => {
     const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 1024 });
     const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-    expect(() => importSigningKey(pem, { alg: 'RS256' })).toThrowError(
+    expect(() => importSigningKey(pem, { alg: 'RS256' })).toThrow(
       expect.objectContaining({ code: 'ERR_KEY_TOO_WEAK' }) as Error,
     );
   });
 
   it('refuses a public JWK as a signing key', async () => {
     const key = await generateSigningKey('EdDSA');
-    expect(() => importSigningKey(key.getPublicJwk() ?? {})).toThrowError(
+    expect(() => importSigningKey(key.getPublicJwk() ?? {})).toThrow(
+      expect.objectContaining({ code: 'ERR_KEY_INVALID' }) as Error,
+    );
+  });
+
+  it('refuses a private JWK with an empty kid', async () => {
+    const key = await generateSigningKey('EdDSA');
+    expect(() => importSigningKey({ ...key.exportPrivateJwk(), kid: '' })).toThrow(
       expect.objectContaining({ code: 'ERR_KEY_INVALID' }) as Error,
     );
   });
 
   it('refuses a JWK whose alg disagrees with the requested one', async () => {
     const key = await generateSigningKey('ES256');
-    expect(() => importSigningKey(key.exportPrivateJwk(), { alg: 'EdDSA' })).toThrowError(
+    expect(() => importSigningKey(key.exportPrivateJwk(), { alg: 'EdDSA' })).toThrow(
       expect.objectContaining({ code: 'ERR_KEY_ALG_MISMATCH' }) as Error,
     );
   });

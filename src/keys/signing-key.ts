@@ -71,9 +71,14 @@ export class SigningKey implements JwsSigner {
     return { kid: this.kid, alg: this.alg, publicJwk: this.getPublicJwk() };
   }
 
+  /** What string conversion sees. */
+  toString(): string {
+    return `SigningKey { kid: ${JSON.stringify(this.kid)}, alg: ${this.alg} }`;
+  }
+
   /** What `console.log` and `util.inspect` see. */
   [inspect.custom](): string {
-    return `SigningKey { kid: ${JSON.stringify(this.kid)}, alg: ${this.alg} }`;
+    return this.toString();
   }
 }
 

@@ -42,6 +42,16 @@ describe('importVerificationJwk', () => {
     expect(code(() => importVerificationJwk(jwk as Jwk))).toBe(expected);
   });
 
+  it.each([
+    ['an empty kid', ''],
+    ['a numeric kid', 5],
+    ['a null kid', null],
+  ])('refuses %s', (_name, kid) => {
+    expect(code(() => importVerificationJwk({ ...edJwk, kid } as unknown as Jwk))).toBe(
+      'ERR_KEY_INVALID',
+    );
+  });
+
   it('refuses an expected algorithm the JWK contradicts', () => {
     expect(code(() => importVerificationJwk({ ...edJwk, alg: 'EdDSA' }, 'ES256'))).toBe(
       'ERR_KEY_ALG_MISMATCH',

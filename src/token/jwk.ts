@@ -141,6 +141,18 @@ export function importVerificationJwk(jwk: Jwk, expected?: Algorithm): Verificat
       cause: error,
     });
   }
-  const kid = jwk.kid ?? computeJwkThumbprint(jwk);
+  const kid = jwk.kid === undefined ? computeJwkThumbprint(jwk) : checkJwkKid(jwk.kid);
   return createVerificationKey(keyObject, alg, kid);
+}
+
+/**
+ * A JWK's `kid` as given, when it is a usable one.
+ *
+ * @throws KeyError `ERR_KEY_INVALID` for a `kid` that is not a non-empty string.
+ */
+export function checkJwkKid(kid: unknown): string {
+  if (typeof kid !== 'string' || kid.length === 0) {
+    throw new KeyError('ERR_KEY_INVALID', 'JWK kid must be a non-empty string');
+  }
+  return kid;
 }

@@ -21,7 +21,8 @@ beforeAll(async () => {
 });
 
 /** Verify and report the outcome; anything thrown that is not a TokenError fails the property. */
-function outcome(v: JwtVerifier, jwt: string): 'accepted' | string {
+/** 'accepted', or the code of the TokenError thrown. */
+function outcome(v: JwtVerifier, jwt: string): string {
   try {
     v.verify(jwt);
     return 'accepted';
@@ -113,7 +114,7 @@ describe('JwtVerifier on arbitrary input', () => {
     const inputs = [
       'a'.repeat(8192),
       `${'a'.repeat(4000)}.${'b'.repeat(4000)}.${'c'.repeat(190)}`,
-      `${'.'.repeat(8192)}`,
+      '.'.repeat(8192),
       `e30.${Buffer.from('['.repeat(6000)).toString('base64url').slice(0, 8000)}.AA`,
     ];
     for (const input of inputs) {
