@@ -1,22 +1,30 @@
 #!/usr/bin/env node
+import { CommanderError } from 'commander';
 import { isTesseraError } from '../token/errors.js';
 import { createProgram } from './program.js';
 
-// Errors a user can act on get one clear line and exit code 2; anything else is a bug and
-// still gets one line (no stack trace), with exit code 1.
+// Exit codes: 0 success; what a command reports by design (inspect: 1 and 2 for findings);
+// 64 (EX_USAGE) for a mistake the user can fix, with one clear line; 70 (EX_SOFTWARE) for
+// anything unexpected, still one line and no stack trace.
+const EXIT_USAGE = 64;
+const EXIT_SOFTWARE = 70;
+
 try {
   await createProgram().parseAsync(process.argv);
 } catch (error) {
-  if (isTesseraError(error)) {
+  if (error instanceof CommanderError) {
+    // Commander has already printed its message (or the help).
+    const done = error.code === 'commander.helpDisplayed' || error.code === 'commander.version';
+    process.exitCode = done || error.exitCode === 0 ? 0 : EXIT_USAGE;
+  } else if (isTesseraError(error)) {
     process.stderr.write(`tessera: ${error.message} (${error.code})\n`);
-    process.exitCode = 2;
+    process.exitCode = EXIT_USAGE;
   } else if (error instanceof TypeError) {
     process.stderr.write(`tessera: ${error.message}\n`);
-    process.exitCode = 2;
+    process.exitCode = EXIT_USAGE;
   } else {
-    process.stderr.write(
-      `tessera: unexpected error: ${error instanceof Error ? error.message : String(error)}\n`,
-    );
-    process.exitCode = 1;
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`tessera: unexpected error: ${message}\n`);
+    process.exitCode = EXIT_SOFTWARE;
   }
 }

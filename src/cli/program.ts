@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { processIo, type CliIo } from './cli-io.js';
+import { registerInspectCommand } from './commands/inspect.js';
 import { registerKeysCommand } from './commands/keys.js';
 
 /** Build the `tessera` command line. */
@@ -8,7 +9,10 @@ export function createProgram(io: CliIo = processIo): Command {
     .description('Token authentication: strict, fast, revocable JWTs.')
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)')
-    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    // Throw instead of exiting, so main.ts chooses the exit code; subcommands inherit this.
+    .exitOverride();
   registerKeysCommand(program, io);
+  registerInspectCommand(program, io);
   return program;
 }

@@ -26,6 +26,16 @@ export {
   type TokenErrorCode,
 } from './errors.js';
 export {
+  inspectToken,
+  MAX_INSPECTED_TOKEN_LENGTH,
+  type Finding,
+  type FindingCode,
+  type FindingSeverity,
+  type InspectTokenOptions,
+  type TokenInspection,
+  type TokenTime,
+} from './inspect-token.js';
+export {
   computeJwkThumbprint,
   exportPublicJwk,
   hasPrivateMembers,

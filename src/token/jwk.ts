@@ -40,7 +40,8 @@ const THUMBPRINT_MEMBERS: Readonly<Record<string, readonly string[]>> = {
  * @throws KeyError `ERR_KEY_INVALID` when a required member is missing.
  */
 export function computeJwkThumbprint(jwk: Jwk): string {
-  const members = THUMBPRINT_MEMBERS[String(jwk.kty)];
+  const kty = String(jwk.kty);
+  const members = Object.hasOwn(THUMBPRINT_MEMBERS, kty) ? THUMBPRINT_MEMBERS[kty] : undefined;
   if (members === undefined)
     throw new KeyError('ERR_KEY_INVALID', `unsupported JWK kty ${String(jwk.kty)}`);
   const canonical: Record<string, unknown> = {};

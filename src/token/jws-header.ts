@@ -10,7 +10,7 @@ export interface JwsHeader {
 }
 
 /**
- * Header parameters that carry or point at a key. RFC 8725 §3.10 and §3.11: a token must
+ * Header parameters that carry or point at a key. RFC 8725 §3.10: a token must
  * not choose the key that verifies it, so a token carrying one of these is refused outright
  * rather than silently ignored.
  */

@@ -24,7 +24,7 @@ export function registerKeysCommand(program: Command, io: CliIo): void {
     )
     .option('--alg <alg>', `algorithm: ${ALGORITHMS.join(', ')}`, parseAlgorithm, DEFAULT_ALGORITHM)
     .option('--kid <kid>', 'key id (default: the RFC 7638 thumbprint)')
-    .option('--rsa-bits <bits>', 'RSA modulus size, 2048 or more', parsePositiveInteger, 2048)
+    .option('--rsa-bits <bits>', 'RSA modulus size, 2048 or more', parseRsaBits, 2048)
     .action(async (options: { alg: Algorithm; kid?: string; rsaBits: number }) => {
       const key = await generateSigningKey(options.alg, {
         ...(options.kid !== undefined ? { kid: options.kid } : {}),
@@ -39,9 +39,10 @@ export function registerKeysCommand(program: Command, io: CliIo): void {
     });
 }
 
-function parsePositiveInteger(value: string): number {
-  const number = Number(value);
-  if (!Number.isInteger(number) || number <= 0)
-    throw new InvalidArgumentError('expected a whole number');
-  return number;
+function parseRsaBits(value: string): number {
+  const bits = /^[0-9]+$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(bits) || bits < 2048 || bits > 16384) {
+    throw new InvalidArgumentError('expected a whole number from 2048 to 16384');
+  }
+  return bits;
 }
