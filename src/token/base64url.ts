@@ -31,6 +31,18 @@ export function isBase64UrlSegment(s: string, start: number, end: number): boole
   return rest === 2 ? (last & 0x0f) === 0 : (last & 0x03) === 0;
 }
 
+/**
+ * The tail rules of {@link isBase64UrlSegment} alone, for a segment whose characters are
+ * already known to be in the alphabet (the verifier checks the whole token with one regex).
+ */
+export function hasCanonicalTail(s: string, start: number, end: number): boolean {
+  const rest = (end - start) & 3;
+  if (rest === 0) return end > start;
+  if (rest === 1) return false;
+  const last = VALUE[s.charCodeAt(end - 1)] ?? -1;
+  return rest === 2 ? (last & 0x0f) === 0 : (last & 0x03) === 0;
+}
+
 /** Decode a base64url string that the caller has already checked. */
 export function decodeBase64Url(s: string): Buffer {
   return Buffer.from(s, 'base64url');

@@ -46,6 +46,7 @@ export {
   type Jwks,
 } from './jwk.js';
 export { checkJwsHeader, type JwsHeader } from './jws-header.js';
+export { generateOpaqueToken, hashOpaqueToken, OPAQUE_TOKEN_BYTES } from './opaque-token.js';
 export type { JwtClaims } from './jwt-claims.js';
 export { KeySet, type KeySetSource } from './key-set.js';
 export { signJwt, type JwsSigner, type SignJwtOptions } from './sign-jwt.js';

@@ -80,10 +80,10 @@ describe('JwtVerifier refuses malformed tokens before any crypto', () => {
     ['padding', (t: string) => t.replace('.', '=.')],
     ['whitespace', (t: string) => t.replace('.', ' .')],
     ['a newline', (t: string) => `${t.slice(0, 10)}\n${t.slice(10)}`],
-    ['base64 (not url) characters', (t: string) => t.replace(/-|_/, '+')],
+    ['base64 (not url) characters', (t: string) => `${t.slice(0, -2)}+/`],
     ['a non-ASCII character', (t: string) => t.replace('.', 'é.')],
   ])('a segment with %s', (_name, mutate) => {
-    const jwt = token(ed, { note: '-_-_' });
+    const jwt = token(ed);
     const mutated = mutate(jwt);
     expect(mutated).not.toBe(jwt);
     expect(reject(verifier([ed]), mutated).code).toBe('ERR_JWS_MALFORMED');

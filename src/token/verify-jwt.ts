@@ -1,5 +1,5 @@
 import { isAlgorithm, type Algorithm } from './algorithms.js';
-import { decodeBase64Url, isBase64UrlSegment } from './base64url.js';
+import { decodeBase64Url, hasCanonicalTail } from './base64url.js';
 import { systemClock, type Clock } from './clock.js';
 import { TokenError } from './errors.js';
 import { cacheHeader, getCachedHeader } from './internal/header-cache.js';
@@ -44,6 +44,9 @@ export interface JwtVerifierOptions {
   /** Called for every token that passes (cache hits included); `true` rejects it as revoked. */
   readonly isRevoked?: (claims: JwtClaims, header: JwsHeader) => boolean;
 }
+
+/** Three segments of the base64url alphabet, nothing else (no padding, no whitespace). */
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
 const DEFAULT_TYP = 'at+jwt';
 const DEFAULT_CLOCK_TOLERANCE_SECONDS = 30;
@@ -189,22 +192,24 @@ export class JwtVerifier {
         `token is longer than ${this.#maxTokenBytes} bytes`,
       );
     }
-    const firstDot = token.indexOf('.');
-    const secondDot = firstDot < 0 ? -1 : token.indexOf('.', firstDot + 1);
-    if (secondDot < 0 || token.indexOf('.', secondDot + 1) !== -1) {
-      throw new TokenError('ERR_JWS_MALFORMED', 'token must have exactly three segments');
+    // Exactly three non-empty segments of the base64url alphabet: one linear pass (no
+    // character class contains '.', so the regex cannot backtrack), then the tail rules.
+    if (!COMPACT_JWS.test(token)) {
+      throw new TokenError('ERR_JWS_MALFORMED', 'token must be three unpadded base64url segments');
     }
+    const firstDot = token.indexOf('.');
+    const secondDot = token.indexOf('.', firstDot + 1);
     if (
-      !isBase64UrlSegment(token, 0, firstDot) ||
-      !isBase64UrlSegment(token, firstDot + 1, secondDot) ||
-      !isBase64UrlSegment(token, secondDot + 1, token.length)
+      !hasCanonicalTail(token, 0, firstDot) ||
+      !hasCanonicalTail(token, firstDot + 1, secondDot) ||
+      !hasCanonicalTail(token, secondDot + 1, token.length)
     ) {
-      throw new TokenError('ERR_JWS_MALFORMED', 'token segments must be unpadded base64url');
+      throw new TokenError('ERR_JWS_MALFORMED', 'token segments must be canonical base64url');
     }
 
-    const headerSegment = token.slice(0, firstDot);
-    let header = getCachedHeader(headerSegment);
+    let header = getCachedHeader(token, firstDot);
     if (header === undefined) {
+      const headerSegment = token.slice(0, firstDot);
       header = checkJwsHeader(parseJson(headerSegment, 'header'));
       cacheHeader(headerSegment, header);
     }
