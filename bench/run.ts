@@ -1,3 +1,5 @@
+import * as argon2 from './argon2.js';
+import * as denylist from './denylist.js';
 import * as verify from './verify.js';
 
 /** A benchmark: a module with a name and a `run` that prints its own tables and targets. */
@@ -7,7 +9,7 @@ interface BenchModule {
 }
 
 /** Every benchmark `npm run bench` runs, in order. Add new ones here. */
-const BENCHMARKS: readonly BenchModule[] = [verify];
+const BENCHMARKS: readonly BenchModule[] = [verify, denylist, argon2];
 
 for (const bench of BENCHMARKS) {
   const started = performance.now();

@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 import { CommanderError } from 'commander';
+import { ConfigError } from '../server/server-config.js';
+import { StoreError } from '../store/store-error.js';
 import { isTesseraError } from '../token/errors.js';
 import { createProgram } from './program.js';
 
 // Exit codes: 0 success; what a command reports by design (inspect: 1 and 2 for findings);
-// 64 (EX_USAGE) for a mistake the user can fix, with one clear line; 70 (EX_SOFTWARE) for
-// anything unexpected, still one line and no stack trace.
+// 64 (EX_USAGE) for a mistake the user can fix; 1 for an operational failure (a taken
+// port); 70 (EX_SOFTWARE) for anything else. Always one clear line, never a stack trace.
 const EXIT_USAGE = 64;
 const EXIT_SOFTWARE = 70;
 
@@ -19,12 +21,19 @@ try {
   } else if (isTesseraError(error)) {
     process.stderr.write(`tessera: ${error.message} (${error.code})\n`);
     process.exitCode = EXIT_USAGE;
-  } else if (error instanceof TypeError) {
+  } else if (
+    error instanceof TypeError ||
+    error instanceof ConfigError ||
+    error instanceof StoreError
+  ) {
     process.stderr.write(`tessera: ${error.message}\n`);
     process.exitCode = EXIT_USAGE;
+  } else if (error instanceof Error) {
+    // Operational failures (a taken port, an unreadable data directory) say what happened.
+    process.stderr.write(`tessera: ${error.message}\n`);
+    process.exitCode = 1;
   } else {
-    const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`tessera: unexpected error: ${message}\n`);
+    process.stderr.write(`tessera: unexpected error: ${String(error)}\n`);
     process.exitCode = EXIT_SOFTWARE;
   }
 }

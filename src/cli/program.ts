@@ -1,7 +1,11 @@
 import { Command } from 'commander';
 import { processIo, type CliIo } from './cli-io.js';
 import { registerInspectCommand } from './commands/inspect.js';
+import { registerClientsCommand } from './commands/clients.js';
 import { registerKeysCommand } from './commands/keys.js';
+import { registerRevokeCommand } from './commands/revoke.js';
+import { registerServeCommand } from './commands/serve.js';
+import { registerUsersCommand } from './commands/users.js';
 
 /** Build the `tessera` command line. */
 export function createProgram(io: CliIo = processIo): Command {
@@ -12,7 +16,11 @@ export function createProgram(io: CliIo = processIo): Command {
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     // Throw instead of exiting, so main.ts chooses the exit code; subcommands inherit this.
     .exitOverride();
+  registerServeCommand(program, io);
+  registerUsersCommand(program, io);
+  registerClientsCommand(program, io);
   registerKeysCommand(program, io);
+  registerRevokeCommand(program, io);
   registerInspectCommand(program, io);
   return program;
 }

@@ -3,5 +3,18 @@ export { generateSigningKey, type GenerateSigningKeyOptions } from './generate-s
 export { assertStrongHmacSecret } from './hmac-secret.js';
 export { importJwks } from './import-jwks.js';
 export { importSigningKey, type ImportSigningKeyOptions } from './import-signing-key.js';
-export { KeyRing, type KeyRingEntry, type KeyState, type RotateOptions } from './key-ring.js';
+export {
+  KeyRing,
+  type KeyRingEntry,
+  type KeyState,
+  type RotateOptions,
+  type ScheduledKey,
+} from './key-ring.js';
+export {
+  loadMasterKey,
+  MASTER_KEY_ENV,
+  MASTER_KEY_FILE,
+  type LoadedMasterKey,
+} from './master-key.js';
+export { generateMasterKey, Sealer } from './sealer.js';
 export { SigningKey } from './signing-key.js';

@@ -124,3 +124,33 @@ describe('KeyRing', () => {
     expect(jwk).toMatchObject({ kid: third.kid, alg: 'ES256', use: 'sig' });
   });
 });
+
+describe('KeyRing.restore', () => {
+  it('rebuilds active, pending and retiring keys from a stored schedule', () => {
+    const clock = new TestClock(START);
+    const ring = KeyRing.restore(
+      [
+        { key: first, activatesAt: START - 7200_000, retiresAt: START - 3600_000 },
+        { key: second, activatesAt: START - 3600_000, retiresAt: START + 600_000 },
+        { key: third, activatesAt: START - 60_000, retiresAt: null },
+        { key: hmac, activatesAt: START + 300_000, retiresAt: null },
+      ],
+      { clock },
+    );
+    expect(ring.list().map((entry) => [entry.key.kid, entry.state])).toEqual([
+      [third.kid, 'active'],
+      [hmac.kid, 'pending'],
+      [second.kid, 'retiring'],
+    ]);
+    clock.advance(300_000);
+    expect(ring.getSigningKey()).toBe(hmac);
+  });
+
+  it('refuses a schedule with no active key', () => {
+    expect(() =>
+      KeyRing.restore([{ key: first, activatesAt: START + 1, retiresAt: null }], {
+        clock: new TestClock(START),
+      }),
+    ).toThrow(TypeError);
+  });
+});

@@ -30,6 +30,15 @@ export interface KeyRingEntry {
   readonly retiresAt?: number;
 }
 
+/** A key and its schedule as a store keeps it (ms since the epoch). */
+export interface ScheduledKey {
+  readonly key: SigningKey;
+  /** When it starts (or started) signing. */
+  readonly activatesAt: number;
+  /** When it stops verifying, once a successor signs; null while none is scheduled. */
+  readonly retiresAt: number | null;
+}
+
 interface Scheduled {
   readonly key: SigningKey;
   readonly activatesAt: number;
@@ -57,6 +66,42 @@ export class KeyRing implements KeySetSource {
     this.#active = active;
     this.#clock = options.clock ?? systemClock;
     this.#keySet = this.#buildKeySet();
+  }
+
+  /**
+   * Rebuild a ring from a stored schedule: the key with the latest `activatesAt` not in the
+   * future signs; at most one later key is pending; earlier keys verify until `retiresAt`.
+   *
+   * @throws TypeError when no key is active yet or more than one is pending.
+   */
+  static restore(
+    entries: readonly ScheduledKey[],
+    options: { readonly clock?: Clock } = {},
+  ): KeyRing {
+    const clock = options.clock ?? systemClock;
+    const now = clock.now();
+    const sorted = [...entries].sort((a, b) => a.activatesAt - b.activatesAt);
+    const started = sorted.filter((entry) => entry.activatesAt <= now);
+    const pending = sorted.filter((entry) => entry.activatesAt > now);
+    const active = started.at(-1);
+    if (active === undefined) throw new TypeError('no key is active yet');
+    if (pending.length > 1) throw new TypeError('more than one key is pending');
+    const ring = new KeyRing(active.key, { clock });
+    ring.#retiring = started
+      .slice(0, -1)
+      .filter((entry) => entry.retiresAt !== null && entry.retiresAt > now)
+      .map((entry) => ({ key: entry.key, retiresAt: entry.retiresAt ?? now }));
+    const next = pending[0];
+    if (next !== undefined) {
+      ring.#pending = {
+        key: next.key,
+        activatesAt: next.activatesAt,
+        overlapSeconds:
+          (active.retiresAt === null ? 0 : active.retiresAt - next.activatesAt) / 1000,
+      };
+    }
+    ring.#keySet = ring.#buildKeySet();
+    return ring;
   }
 
   /** The key that signs now. */

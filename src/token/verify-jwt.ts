@@ -41,8 +41,11 @@ export interface JwtVerifierOptions {
    * `exp`, `nbf`, the maximum age, the key set and `isRevoked`; failures are never cached.
    */
   readonly cache?: { readonly maxEntries: number } | false;
-  /** Called for every token that passes (cache hits included); `true` rejects it as revoked. */
-  readonly isRevoked?: (claims: JwtClaims, header: JwsHeader) => boolean;
+  /**
+   * Called for every token that passes (cache hits included) with its claims, header and the
+   * kid of the key that verified it; `true` rejects it as revoked.
+   */
+  readonly isRevoked?: (claims: JwtClaims, header: JwsHeader, kid: string) => boolean;
 }
 
 /** Three segments of the base64url alphabet, nothing else (no padding, no whitespace). */
@@ -82,7 +85,7 @@ export class JwtVerifier {
   readonly #maxTokenBytes: number;
   readonly #clock: Clock;
   readonly #cache: VerifiedTokenCache | undefined;
-  readonly #isRevoked: ((claims: JwtClaims, header: JwsHeader) => boolean) | undefined;
+  readonly #isRevoked: ((claims: JwtClaims, header: JwsHeader, kid: string) => boolean) | undefined;
 
   /** @throws TypeError for a missing or unsafe option. */
   constructor(options: JwtVerifierOptions) {
@@ -256,7 +259,7 @@ export class JwtVerifier {
   }
 
   #checkRevoked(result: VerifiedJwt): void {
-    if (this.#isRevoked?.(result.claims, result.header) === true) {
+    if (this.#isRevoked?.(result.claims, result.header, result.key.kid) === true) {
       throw new TokenError('ERR_JWT_REVOKED', 'token has been revoked');
     }
   }

@@ -1,0 +1,74 @@
+import type { Command } from 'commander';
+import { generateOpaqueToken, hashOpaqueToken } from '../../token/opaque-token.js';
+import type { CliIo } from '../cli-io.js';
+import {
+  cliAudit,
+  withDataOptions,
+  withState,
+  type DataOptions,
+} from '../internal/data-options.js';
+
+interface AddOptions extends DataOptions {
+  readonly scope?: string;
+  readonly public?: boolean;
+}
+
+const CLIENT_ID = /^[A-Za-z0-9._~-]{1,128}$/;
+
+/** `tessera clients ...`: OAuth clients. */
+export function registerClientsCommand(program: Command, io: CliIo): void {
+  const clients = program.command('clients').description('Add, list and remove OAuth clients.');
+
+  withDataOptions(
+    clients
+      .command('add <client-id>')
+      .description(
+        'Add a client. A confidential client gets a secret, shown once and stored only hashed.',
+      )
+      .option('--scope <scopes>', 'space-separated scopes the client may ask for', '')
+      .option(
+        '--public',
+        'a public client (a browser or mobile app): no secret, no client_credentials',
+      ),
+  ).action(async (clientId: string, options: AddOptions) => {
+    if (!CLIENT_ID.test(clientId))
+      throw new TypeError('a client id is 1 to 128 of A-Z a-z 0-9 . _ ~ -');
+    const scopes = (options.scope ?? '').split(' ').filter((scope) => scope !== '');
+    const secret = options.public === true ? null : generateOpaqueToken();
+    await withState(options, async ({ store }) => {
+      await store.createClient(
+        {
+          clientId,
+          secretHash: secret === null ? null : hashOpaqueToken(secret),
+          scopes,
+          createdAt: Date.now(),
+        },
+        cliAudit('client.created', { clientId }),
+      );
+    });
+    io.stdout(`added ${options.public === true ? 'public' : 'confidential'} client ${clientId}\n`);
+    if (secret !== null) io.stdout(`client secret (shown once, store it now): ${secret}\n`);
+  });
+
+  withDataOptions(
+    clients.command('list').description('List clients (never their secrets).'),
+  ).action(async (options: DataOptions) => {
+    await withState(options, async ({ store }) => {
+      for (const client of await store.listClients()) {
+        const kind = client.secretHash === null ? 'public' : 'confidential';
+        io.stdout(`${client.clientId}\t${kind}\tscopes: ${client.scopes.join(' ') || '-'}\n`);
+      }
+    });
+  });
+
+  withDataOptions(clients.command('remove <client-id>').description('Remove a client.')).action(
+    async (clientId: string, options: DataOptions) => {
+      await withState(options, async ({ store }) => {
+        if (!(await store.deleteClient(clientId, cliAudit('client.removed', { clientId })))) {
+          throw new TypeError(`no client ${JSON.stringify(clientId)}`);
+        }
+      });
+      io.stdout(`removed client ${clientId}\n`);
+    },
+  );
+}

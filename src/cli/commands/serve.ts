@@ -1,0 +1,63 @@
+import { Option, type Command } from 'commander';
+import {
+  resolveServerConfig,
+  SERVER_SETTINGS,
+  type ServerConfig,
+} from '../../server/server-config.js';
+import { startServer } from '../../server/start-server.js';
+import type { CliIo } from '../cli-io.js';
+
+/** The lines a new user needs: how to add an account and log in, with commands that work as shown. */
+function firstRunHelp(url: string, config: ServerConfig): string {
+  const dataFlag =
+    config.dataDir === `${process.cwd()}/.tessera` ? '' : ` --data-dir ${config.dataDir}`;
+  return [
+    '',
+    'No users yet. In another terminal:',
+    `  printf '%s\\n' 'a long passphrase of yours' | npx tessera users add alice --password-stdin${dataFlag}`,
+    `  curl -s ${url}/auth/login -H 'content-type: application/json' \\`,
+    `    -d '{"username":"alice","password":"a long passphrase of yours"}'`,
+    `  curl -s ${url}/auth/sessions -H "authorization: Bearer <access_token from the login>"`,
+    '',
+  ].join('\n');
+}
+
+/** `tessera serve`: the auth server. */
+export function registerServeCommand(program: Command, io: CliIo): void {
+  const serve = program
+    .command('serve')
+    .description(
+      'Start the auth server (SQLite in the data directory by default). Every flag has a TESSERA_* variable.',
+    );
+  const options = SERVER_SETTINGS.map((setting) => {
+    const option = new Option(setting.flag, `${setting.description} [${setting.env}]`);
+    serve.addOption(option);
+    return { setting, attribute: option.attributeName() };
+  });
+  serve.action(async (parsed: Record<string, string | boolean | undefined>) => {
+    const flags: Record<string, string | boolean | undefined> = {};
+    for (const { setting, attribute } of options) flags[setting.key] = parsed[attribute];
+    const config = resolveServerConfig(flags, process.env);
+    const server = await startServer(config, {
+      logger: { level: process.env['TESSERA_LOG_LEVEL'] ?? 'warn' },
+    });
+    io.stdout(`Tessera auth server listening on ${server.url}\n`);
+    io.stdout(`  issuer ${config.issuer}; data in ${config.dataDir}; database ${config.db}\n`);
+    if (server.masterKey.source === 'created') {
+      io.stdout(
+        `  created master key ${server.masterKey.path ?? ''} (mode 0600): back it up; without it the signing keys cannot be read\n`,
+      );
+    }
+    if ((await server.context.store.listUsers()).length === 0)
+      io.stdout(firstRunHelp(server.url, config));
+    const stop = (): void => {
+      io.stdout('stopping\n');
+      server.close().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}

@@ -1,0 +1,40 @@
+/**
+ * What can be revoked, and how each kind matches an access token:
+ * - `jti`: one token, by its id;
+ * - `sid`: every token of one session;
+ * - `sub`: every token of one user issued before `at` ("log out everywhere");
+ * - `kid`: every token signed by one key (a compromised key).
+ */
+export type RevocationKind = 'jti' | 'sid' | 'sub' | 'kid';
+
+/** Every revocation kind, in a stable order. */
+export const REVOCATION_KINDS: readonly RevocationKind[] = Object.freeze([
+  'jti',
+  'sid',
+  'sub',
+  'kid',
+]);
+
+/** A revocation as it is written to the log and carried to every verifier. */
+export interface RevocationEvent {
+  /** Position in the revocation log; strictly increasing. Absent until the log assigns it. */
+  readonly id?: number;
+  readonly kind: RevocationKind;
+  /** The jti, sid, sub or kid revoked. */
+  readonly value: string;
+  /** When the revocation took effect, in ms since the epoch; for `sub`, tokens issued before it die. */
+  readonly at: number;
+  /**
+   * When no token the event could match can still be valid (ms since the epoch): after this
+   * the entry can be dropped from memory and from the log.
+   */
+  readonly expiresAt: number;
+}
+
+/** A revocation event that the log has stored and numbered. */
+export type LoggedRevocationEvent = RevocationEvent & { readonly id: number };
+
+/** True when `value` names a revocation kind. */
+export function isRevocationKind(value: unknown): value is RevocationKind {
+  return value === 'jti' || value === 'sid' || value === 'sub' || value === 'kid';
+}

@@ -1,0 +1,67 @@
+import formbody from '@fastify/formbody';
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyServerOptions,
+} from 'fastify';
+import { HttpError, sendError } from './http-errors.js';
+import { registerAuthRoutes } from './routes/auth-routes.js';
+import { registerDiscoveryRoutes } from './routes/discovery-routes.js';
+import { registerOAuthRoutes } from './routes/oauth-routes.js';
+import { registerRevocationRoutes } from './routes/revocation-routes.js';
+import type { ServerContext } from './server-context.js';
+
+/**
+ * The auth server's HTTP application. Every error leaves as `{ error, error_description }`:
+ * the client's mistakes as 4xx with a clear description, anything else as a 500 that says
+ * nothing of the cause (which goes to the log).
+ */
+export async function buildApp(
+  context: ServerContext,
+  logger: FastifyServerOptions['logger'] = false,
+): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger,
+    bodyLimit: context.config.bodyLimitBytes,
+    // Behind a proxy, set trustProxy explicitly; trusting X-Forwarded-For by default would
+    // let any client choose the IP that throttling and the audit log see.
+    trustProxy: false,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
+  });
+  await app.register(formbody, { bodyLimit: context.config.bodyLimitBytes });
+
+  app.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
+    if (error instanceof HttpError) return sendError(reply, error);
+    if (error.validation !== undefined) {
+      return sendError(
+        reply,
+        new HttpError(400, 'invalid_request', `invalid request: ${error.message}`),
+      );
+    }
+    const status = error.statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      return sendError(reply, new HttpError(status, 'invalid_request', error.message));
+    }
+    request.log.error({ err: error }, 'request failed');
+    return sendError(
+      reply,
+      new HttpError(500, 'server_error', 'the server could not complete the request'),
+    );
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendError(
+      reply,
+      new HttpError(
+        404,
+        'not_found',
+        `no route for ${request.method} ${request.url.split('?')[0] ?? ''}`,
+      ),
+    ),
+  );
+
+  registerAuthRoutes(app, context);
+  registerOAuthRoutes(app, context);
+  registerDiscoveryRoutes(app, context);
+  registerRevocationRoutes(app, context);
+  return app;
+}

@@ -1,0 +1,194 @@
+import type { FastifyInstance } from 'fastify';
+import { FIRST_PARTY_CLIENT_ID } from '../../sessions/auth-policy.js';
+import { signAccessToken } from '../../token/access-token.js';
+import { TokenError } from '../../token/errors.js';
+import { authenticateClient, type FormBody } from '../client-auth.js';
+import { HttpError } from '../http-errors.js';
+import type { ServerContext } from '../server-context.js';
+import { requestContext } from './auth-routes.js';
+
+const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' } as const;
+
+function field(body: FormBody, name: string): string {
+  const value = body[name];
+  if (value === undefined || value === '')
+    throw new HttpError(400, 'invalid_request', `${name} is required`);
+  return value;
+}
+
+/** Scopes asked for must be a subset of what the client may have (RFC 6749 §3.3). */
+function grantScope(requested: string | undefined, allowed: readonly string[]): string {
+  if (requested === undefined || requested.trim() === '') return allowed.join(' ');
+  const wanted = requested.split(' ').filter((scope) => scope !== '');
+  const refused = wanted.filter((scope) => !allowed.includes(scope));
+  if (refused.length > 0)
+    throw new HttpError(400, 'invalid_scope', 'a requested scope is not allowed for this client');
+  return [...new Set(wanted)].join(' ');
+}
+
+/** `/oauth/*`: the token (RFC 6749), revocation (RFC 7009) and introspection (RFC 7662) endpoints. */
+export function registerOAuthRoutes(app: FastifyInstance, context: ServerContext): void {
+  const { store, sessions, config, keys, clock, verifier } = context;
+
+  app.post<{ Body: FormBody }>('/oauth/token', async (request, reply) => {
+    const body = formBody(request.body);
+    const grantType = field(body, 'grant_type');
+    const { client, confidential } = await authenticateClient(
+      request,
+      body,
+      store,
+      FIRST_PARTY_CLIENT_ID,
+    );
+    if (grantType === 'refresh_token') {
+      const result = await sessions.refresh(
+        { refreshToken: field(body, 'refresh_token'), clientId: client.clientId },
+        requestContext(request),
+      );
+      if (!result.ok)
+        throw new HttpError(
+          400,
+          'invalid_grant',
+          'the refresh token is invalid, expired or revoked',
+        );
+      const { tokens } = result;
+      return reply.headers(NO_STORE).send({
+        access_token: tokens.accessToken,
+        token_type: 'Bearer',
+        expires_in: tokens.expiresIn,
+        refresh_token: tokens.refreshToken,
+        ...(tokens.scope === '' ? {} : { scope: tokens.scope }),
+      });
+    }
+    if (grantType === 'client_credentials') {
+      // RFC 6749 §4.4: only confidential clients, and no refresh token.
+      if (!confidential)
+        throw new HttpError(
+          400,
+          'unauthorized_client',
+          'client_credentials needs a confidential client',
+        );
+      const scope = grantScope(body['scope'], client.scopes);
+      const accessToken = signAccessToken(
+        {
+          issuer: config.issuer,
+          subject: client.clientId,
+          audience: config.audience,
+          clientId: client.clientId,
+          scope,
+          ttlSeconds: config.accessTokenTtlSeconds,
+          clock,
+        },
+        keys.getSigningKey(),
+      );
+      return reply.headers(NO_STORE).send({
+        access_token: accessToken,
+        token_type: 'Bearer',
+        expires_in: config.accessTokenTtlSeconds,
+        ...(scope === '' ? {} : { scope }),
+      });
+    }
+    throw new HttpError(
+      400,
+      'unsupported_grant_type',
+      'grant_type must be refresh_token or client_credentials',
+    );
+  });
+
+  app.post<{ Body: FormBody }>('/oauth/revoke', async (request, reply) => {
+    const body = formBody(request.body);
+    const { client } = await authenticateClient(request, body, store, FIRST_PARTY_CLIENT_ID);
+    const token = field(body, 'token');
+    // RFC 7009 §2.2: an unknown or already invalid token is not an error.
+    if (token.includes('.')) {
+      await revokeAccessToken(context, token, client.clientId);
+    } else {
+      await sessions.endSessionByRefreshToken(token, client.clientId, requestContext(request));
+    }
+    return reply.headers(NO_STORE).code(200).send();
+  });
+
+  app.post<{ Body: FormBody }>('/oauth/introspect', async (request, reply) => {
+    const body = formBody(request.body);
+    const { confidential } = await authenticateClient(request, body, store, FIRST_PARTY_CLIENT_ID);
+    if (!confidential)
+      throw new HttpError(401, 'invalid_client', 'introspection needs a confidential client');
+    const token = field(body, 'token');
+    return reply.headers(NO_STORE).send(await introspect(context, token));
+  });
+
+  async function introspect(ctx: ServerContext, token: string): Promise<Record<string, unknown>> {
+    if (token.includes('.')) {
+      try {
+        const { claims } = verifier.verify(token);
+        return { active: true, token_type: 'access_token', ...claims };
+      } catch (error) {
+        if (error instanceof TokenError) return { active: false };
+        throw error;
+      }
+    }
+    const view = await ctx.sessions.describeRefreshToken(token);
+    if (view === null) return { active: false };
+    return {
+      active: true,
+      token_type: 'refresh_token',
+      client_id: view.session.clientId,
+      sub: view.session.userId,
+      sid: view.session.id,
+      scope: view.session.scope,
+      iat: Math.floor(view.token.createdAt / 1000),
+      exp: Math.floor(Math.min(view.session.idleExpiresAt, view.session.absoluteExpiresAt) / 1000),
+      iss: config.issuer,
+    };
+  }
+}
+
+/** Revoke an access token by its `jti` if it is ours, unexpired and issued to this client. */
+async function revokeAccessToken(
+  context: ServerContext,
+  token: string,
+  clientId: string,
+): Promise<void> {
+  let claims;
+  try {
+    ({ claims } = context.verifier.verify(token));
+  } catch (error) {
+    if (error instanceof TokenError) return;
+    throw error;
+  }
+  if (claims.jti === undefined || claims.client_id !== clientId) return;
+  const now = context.clock.now();
+  const event = {
+    kind: 'jti' as const,
+    value: claims.jti,
+    at: now,
+    expiresAt: (claims.exp + context.config.clockToleranceSeconds) * 1000,
+  };
+  await context.store.appendRevocation(event, {
+    at: now,
+    type: 'token.revoked',
+    userId: claims.sub ?? null,
+    sessionId: claims.sid ?? null,
+    clientId,
+    ip: null,
+    detail: {},
+  });
+  await context.follower.catchUp();
+}
+
+function formBody(body: unknown): FormBody {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new HttpError(
+      400,
+      'invalid_request',
+      'the body must be application/x-www-form-urlencoded',
+    );
+  }
+  const result: Record<string, string> = {};
+  for (const [key, value] of Object.entries(body as Record<string, unknown>)) {
+    // RFC 6749 §3.2: parameters must not be repeated.
+    if (typeof value !== 'string')
+      throw new HttpError(400, 'invalid_request', `parameter ${key} must appear once`);
+    result[key] = value;
+  }
+  return result;
+}

@@ -1,0 +1,21 @@
+import type { Denylist } from '../revocation/denylist.js';
+import type { RevocationFollower } from '../revocation/revocation-follower.js';
+import type { SessionService } from '../sessions/session-service.js';
+import type { Store } from '../store/store.js';
+import type { Clock } from '../token/clock.js';
+import type { JwtVerifier } from '../token/verify-jwt.js';
+import type { ServerConfig } from './server-config.js';
+import type { SigningKeyManager } from './signing-keys.js';
+
+/** What the routes use; built once by `startServer` (or by a test). */
+export interface ServerContext {
+  readonly config: ServerConfig;
+  readonly store: Store;
+  readonly sessions: SessionService;
+  readonly keys: SigningKeyManager;
+  /** Verifies the server's own access tokens, denylist included. */
+  readonly verifier: JwtVerifier;
+  readonly denylist: Denylist;
+  readonly follower: RevocationFollower;
+  readonly clock: Clock;
+}

@@ -1,0 +1,203 @@
+import { generateSigningKey } from '../keys/generate-signing-key.js';
+import { importSigningKey } from '../keys/import-signing-key.js';
+import { KeyRing, type ScheduledKey } from '../keys/key-ring.js';
+import type { Sealer } from '../keys/sealer.js';
+import type { SigningKey } from '../keys/signing-key.js';
+import type { RevocationEvent } from '../revocation/revocation-event.js';
+import type { AuditRecord, SigningKeyRecord } from '../store/records.js';
+import type { Store } from '../store/store.js';
+import type { Algorithm } from '../token/algorithms.js';
+import type { Clock } from '../token/clock.js';
+import type { Jwk, Jwks } from '../token/jwk.js';
+import type { KeySet, KeySetSource } from '../token/key-set.js';
+
+/** How keys are made and rotated. */
+export interface KeyRotationPolicy {
+  /** Algorithm of new keys; default EdDSA. */
+  readonly algorithm: Algorithm;
+  /** Publish a new key this long before signing with it; longer than any JWKS cache. */
+  readonly prepublishSeconds: number;
+  /** Keep an old key in the JWKS this long after it stops signing (token lifetime + tolerance). */
+  readonly overlapSeconds: number;
+  /** Rotate automatically when the active key is this old; 0 turns automatic rotation off. */
+  readonly rotateAfterSeconds: number;
+}
+
+function sealPurpose(kid: string): string {
+  return `signing-key:${kid}`;
+}
+
+/**
+ * The issuer's signing keys, persisted: private JWKs sealed in the store, the schedule
+ * (when each key signs and retires) in the same rows, and a key ring rebuilt from them.
+ * Every process (and the CLI) reads the same rows, so `tessera keys rotate` reaches running
+ * servers at their next {@link reload}.
+ */
+export class SigningKeyManager implements KeySetSource {
+  #ring: KeyRing;
+  readonly #store: Store;
+  readonly #sealer: Sealer;
+  readonly #clock: Clock;
+  readonly #policy: KeyRotationPolicy;
+
+  private constructor(
+    ring: KeyRing,
+    store: Store,
+    sealer: Sealer,
+    clock: Clock,
+    policy: KeyRotationPolicy,
+  ) {
+    this.#ring = ring;
+    this.#store = store;
+    this.#sealer = sealer;
+    this.#clock = clock;
+    this.#policy = policy;
+  }
+
+  /** Load the keys from the store, creating the first one on a new installation. */
+  static async load(
+    store: Store,
+    sealer: Sealer,
+    clock: Clock,
+    policy: KeyRotationPolicy,
+  ): Promise<SigningKeyManager> {
+    let ring = await readRing(store, sealer, clock);
+    if (ring === null) {
+      const now = clock.now();
+      const key = await generateSigningKey(policy.algorithm);
+      await store.saveSigningKey(
+        record(key, sealer, 'active', now, now, null),
+        audit(now, 'key.created', key.kid),
+      );
+      ring = await readRing(store, sealer, clock);
+      if (ring === null) throw new Error('the first signing key was not saved');
+    }
+    return new SigningKeyManager(ring, store, sealer, clock, policy);
+  }
+
+  getSigningKey(): SigningKey {
+    return this.#ring.getSigningKey();
+  }
+
+  getKeySet(): KeySet {
+    return this.#ring.getKeySet();
+  }
+
+  /** The public JWKS. */
+  toJwks(): Jwks {
+    return this.#ring.toJwks();
+  }
+
+  /** The ring's keys and their states. */
+  list(): ReturnType<KeyRing['list']> {
+    return this.#ring.list();
+  }
+
+  /** Re-read the schedule (another process or the CLI may have rotated or revoked a key). */
+  async reload(): Promise<void> {
+    const ring = await readRing(this.#store, this.#sealer, this.#clock);
+    if (ring !== null) this.#ring = ring;
+  }
+
+  /**
+   * Schedule a new key: published now, signing after the pre-publication period; the current
+   * key then verifies for the overlap period.
+   *
+   * @throws Error when a rotation is already pending.
+   */
+  async rotate(): Promise<SigningKey> {
+    await this.reload();
+    const entries = this.#ring.list();
+    if (entries.some((entry) => entry.state === 'pending'))
+      throw new Error('a key rotation is already pending');
+    const now = this.#clock.now();
+    const activatesAt = now + this.#policy.prepublishSeconds * 1000;
+    const next = await generateSigningKey(this.#policy.algorithm);
+    const current = this.#ring.getSigningKey();
+    const currentRow = (await this.#store.listSigningKeys()).find((row) => row.kid === current.kid);
+    await this.#store.saveSigningKey(
+      record(next, this.#sealer, 'pending', now, activatesAt, null),
+      audit(now, 'key.rotated', next.kid),
+    );
+    await this.#store.updateSigningKey(current.kid, {
+      state: 'active',
+      activatesAt: currentRow?.activatesAt ?? currentRow?.createdAt ?? now,
+      retiresAt: activatesAt + this.#policy.overlapSeconds * 1000,
+    });
+    await this.reload();
+    return next;
+  }
+
+  /** Rotate when the active key has reached its age and nothing is pending. */
+  async rotateIfDue(): Promise<boolean> {
+    if (this.#policy.rotateAfterSeconds <= 0) return false;
+    const rows = await this.#store.listSigningKeys();
+    const now = this.#clock.now();
+    const newest = Math.max(...rows.map((row) => row.activatesAt ?? row.createdAt));
+    if (now - newest < this.#policy.rotateAfterSeconds * 1000) return false;
+    await this.rotate();
+    return true;
+  }
+
+  /**
+   * Remove a key at once and log a `kid` revocation, so every token it signed dies
+   * everywhere. The active key cannot be revoked before another signs.
+   *
+   * @throws Error for the active key or an unknown kid.
+   */
+  async revoke(kid: string, revocation: RevocationEvent): Promise<void> {
+    await this.reload();
+    if (this.#ring.getSigningKey().kid === kid) {
+      throw new Error(
+        'the active key cannot be revoked: run `tessera keys rotate` first, then revoke it',
+      );
+    }
+    const deleted = await this.#store.deleteSigningKey(
+      kid,
+      revocation,
+      audit(this.#clock.now(), 'key.revoked', kid),
+    );
+    if (!deleted) throw new Error(`no signing key has kid ${kid}`);
+    await this.reload();
+  }
+}
+
+async function readRing(store: Store, sealer: Sealer, clock: Clock): Promise<KeyRing | null> {
+  const rows = await store.listSigningKeys();
+  if (rows.length === 0) return null;
+  const entries: ScheduledKey[] = rows.map((row) => ({
+    key: importSigningKey(
+      JSON.parse(sealer.open(row.privateJwkSealed, sealPurpose(row.kid))) as Jwk,
+      {
+        alg: row.alg,
+        kid: row.kid,
+      },
+    ),
+    activatesAt: row.activatesAt ?? row.createdAt,
+    retiresAt: row.retiresAt,
+  }));
+  return KeyRing.restore(entries, { clock });
+}
+
+function record(
+  key: SigningKey,
+  sealer: Sealer,
+  state: SigningKeyRecord['state'],
+  now: number,
+  activatesAt: number,
+  retiresAt: number | null,
+): SigningKeyRecord {
+  return {
+    kid: key.kid,
+    alg: key.alg,
+    privateJwkSealed: sealer.seal(JSON.stringify(key.exportPrivateJwk()), sealPurpose(key.kid)),
+    state,
+    createdAt: now,
+    activatesAt,
+    retiresAt,
+  };
+}
+
+function audit(at: number, type: string, kid: string): AuditRecord {
+  return { at, type, userId: null, sessionId: null, clientId: null, ip: null, detail: { kid } };
+}

@@ -1,0 +1,177 @@
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import { loadMasterKey, type LoadedMasterKey } from '../keys/master-key.js';
+import { Sealer } from '../keys/sealer.js';
+import { Denylist } from '../revocation/denylist.js';
+import { RevocationFollower } from '../revocation/revocation-follower.js';
+import { LoginThrottle } from '../sessions/login-throttle.js';
+import { PasswordHasher } from '../sessions/password-hasher.js';
+import { SessionService } from '../sessions/session-service.js';
+import { FIRST_PARTY_CLIENT_ID } from '../sessions/auth-policy.js';
+import { openStore } from '../store/open-store.js';
+import type { Store } from '../store/store.js';
+import { systemClock, type Clock } from '../token/clock.js';
+import { JwtVerifier } from '../token/verify-jwt.js';
+import { buildApp } from './build-app.js';
+import type { ServerConfig } from './server-config.js';
+import type { ServerContext } from './server-context.js';
+import { SigningKeyManager } from './signing-keys.js';
+
+/** A running auth server. */
+export interface RunningServer {
+  readonly app: FastifyInstance;
+  /** Where it listens, e.g. `http://127.0.0.1:4000`. */
+  readonly url: string;
+  readonly context: ServerContext;
+  readonly masterKey: Pick<LoadedMasterKey, 'source' | 'path'>;
+  close(): Promise<void>;
+}
+
+/** Options of {@link startServer} that are not configuration: injected for tests. */
+export interface StartServerOptions {
+  readonly logger?: FastifyServerOptions['logger'];
+  readonly clock?: Clock;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Password hashing cost; tests lower it, never below the hasher's floor. */
+  readonly passwords?: PasswordHasher;
+}
+
+/** How often a process re-reads keys, prunes expired revocations and checks the rotation age. */
+const MAINTENANCE_MS = 30_000;
+
+/** The open store and keys an admin command or the server works with. */
+export interface OpenedState {
+  readonly store: Store;
+  readonly sealer: Sealer;
+  readonly masterKey: LoadedMasterKey;
+}
+
+/** Open the store and the master key of a data directory (shared by `serve` and admin commands). */
+export async function openState(
+  config: Pick<ServerConfig, 'dataDir' | 'db'>,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<OpenedState> {
+  const masterKey = await loadMasterKey(config.dataDir, env);
+  const store = await openStore(config.db);
+  return { store, sealer: new Sealer(masterKey.key), masterKey };
+}
+
+/**
+ * Start the auth server: open the store, load (or create) the master key and signing keys,
+ * read the whole revocation log into memory, and only then listen, so the first request
+ * already sees every revocation.
+ *
+ * @throws Error with a clear message for a taken port or an unusable data directory.
+ */
+export async function startServer(
+  config: ServerConfig,
+  options: StartServerOptions = {},
+): Promise<RunningServer> {
+  const clock = options.clock ?? systemClock;
+  const { store, sealer, masterKey } = await openState(config, options.env);
+  const timers: NodeJS.Timeout[] = [];
+  try {
+    const keys = await SigningKeyManager.load(store, sealer, clock, {
+      algorithm: config.keyAlgorithm,
+      prepublishSeconds: config.keyPrepublishSeconds,
+      overlapSeconds: config.accessTokenTtlSeconds + config.clockToleranceSeconds,
+      rotateAfterSeconds: config.keyRotateAfterSeconds,
+    });
+    const denylist = new Denylist({ clock });
+    const follower = new RevocationFollower({
+      log: store,
+      apply: (event) => {
+        denylist.add(event);
+      },
+      clock,
+    });
+    await follower.start();
+    const verifier = new JwtVerifier({
+      keys,
+      issuer: config.issuer,
+      audience: config.audience,
+      algorithms: ['EdDSA', 'ES256', 'RS256', 'PS256'],
+      clockToleranceSeconds: config.clockToleranceSeconds,
+      requiredClaims: ['sub', 'jti', 'iat', 'client_id'],
+      clock,
+      isRevoked: (claims, header, kid) => denylist.isRevoked(claims, header, kid),
+    });
+    const sessions = new SessionService({
+      store,
+      signingKeys: keys,
+      sealer,
+      passwords: options.passwords ?? new PasswordHasher(),
+      throttle: new LoginThrottle({ clock }),
+      policy: {
+        issuer: config.issuer,
+        audience: config.audience,
+        firstPartyClientId: FIRST_PARTY_CLIENT_ID,
+        accessTokenTtlSeconds: config.accessTokenTtlSeconds,
+        sessionIdleSeconds: config.sessionIdleSeconds,
+        sessionAbsoluteSeconds: config.sessionAbsoluteSeconds,
+        refreshGraceSeconds: config.refreshGraceSeconds,
+        clockToleranceSeconds: config.clockToleranceSeconds,
+      },
+      clock,
+      afterRevocation: () => follower.catchUp(),
+    });
+    const context: ServerContext = {
+      config,
+      store,
+      sessions,
+      keys,
+      verifier,
+      denylist,
+      follower,
+      clock,
+    };
+    const app = await buildApp(context, options.logger ?? false);
+
+    const maintain = async (): Promise<void> => {
+      await keys.rotateIfDue();
+      await keys.reload();
+      await store.pruneRevocations(clock.now());
+      denylist.prune(clock.now());
+    };
+    const timer = setInterval(() => {
+      maintain().catch((error: unknown) => {
+        app.log.error({ err: error }, 'maintenance failed');
+      });
+    }, MAINTENANCE_MS);
+    timer.unref();
+    timers.push(timer);
+    await maintain();
+
+    try {
+      await app.listen({ host: config.host, port: config.port });
+    } catch (error) {
+      await app.close();
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EADDRINUSE')
+        throw new Error(`port ${config.port} on ${config.host} is already in use`, {
+          cause: error,
+        });
+      if (code === 'EADDRNOTAVAIL')
+        throw new Error(`cannot listen on ${config.host}: no such local address`, { cause: error });
+      throw error;
+    }
+    const address = app.server.address();
+    const port = typeof address === 'object' && address !== null ? address.port : config.port;
+    const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+    return {
+      app,
+      url: `http://${host}:${port}`,
+      context,
+      masterKey: { source: masterKey.source, path: masterKey.path },
+      close: async () => {
+        for (const t of timers) clearInterval(t);
+        follower.stop();
+        await app.close();
+        await store.close();
+      },
+    };
+  } catch (error) {
+    for (const t of timers) clearInterval(t);
+    await store.close();
+    throw error;
+  }
+}

@@ -1,0 +1,344 @@
+import { randomBytes } from 'node:crypto';
+import type { Sealer } from '../keys/sealer.js';
+import type { SigningKey } from '../keys/signing-key.js';
+import type { RevocationEvent } from '../revocation/revocation-event.js';
+import type { AuditRecord, RefreshTokenRecord, SessionRecord } from '../store/records.js';
+import type { Store } from '../store/store.js';
+import { signAccessToken } from '../token/access-token.js';
+import type { Clock } from '../token/clock.js';
+import { generateOpaqueToken, hashOpaqueToken } from '../token/opaque-token.js';
+import { revocationHorizonMs, type AuthPolicy } from './auth-policy.js';
+import type { LoginThrottle } from './login-throttle.js';
+import type { PasswordHasher } from './password-hasher.js';
+import { normalizeUsername } from './username.js';
+
+/** What the service needs around it; all injected so tests control each part. */
+export interface SessionServiceDependencies {
+  readonly store: Store;
+  readonly signingKeys: { getSigningKey(): SigningKey };
+  readonly sealer: Sealer;
+  readonly passwords: PasswordHasher;
+  readonly throttle: LoginThrottle;
+  readonly policy: AuthPolicy;
+  readonly clock: Clock;
+  /** Called after every revocation is durable; resolves once this process's denylist holds it. */
+  readonly afterRevocation: () => Promise<void>;
+}
+
+/** Where a request came from, for sessions, throttling and the audit log. */
+export interface RequestContext {
+  readonly ip: string | null;
+  readonly userAgent: string | null;
+}
+
+/** Tokens handed to a client after login or refresh. */
+export interface IssuedTokens {
+  readonly accessToken: string;
+  readonly expiresIn: number;
+  readonly refreshToken: string;
+  readonly sessionId: string;
+  readonly scope: string;
+}
+
+/** Why a login failed; the wire never says which of these it was, except throttling. */
+export type LoginFailure =
+  | { readonly ok: false; readonly reason: 'invalid_credentials' }
+  | { readonly ok: false; readonly reason: 'throttled'; readonly retryAfterSeconds: number };
+
+/** Why a refresh failed. `reused` has ended the session. */
+export type RefreshFailure = { readonly ok: false; readonly reason: 'invalid_grant' | 'reused' };
+
+type Success<T> = { readonly ok: true } & T;
+
+/**
+ * Login sessions and refresh-token families: login, rotation with reuse detection and a
+ * grace window, logout and "log out everywhere". Every change that spans rows is one store
+ * operation, and every revocation is durable and in this process's denylist before the
+ * call returns.
+ */
+export class SessionService {
+  readonly #deps: SessionServiceDependencies;
+
+  constructor(dependencies: SessionServiceDependencies) {
+    this.#deps = dependencies;
+  }
+
+  /**
+   * Check a username and password and start a session. Unknown users cost the same time as
+   * known ones, and every failure looks the same to the caller, so neither timing nor
+   * answers reveal which accounts exist.
+   */
+  async login(
+    input: {
+      readonly username: string;
+      readonly password: string;
+      readonly clientId: string;
+      readonly scope: string;
+    },
+    context: RequestContext,
+  ): Promise<Success<{ tokens: IssuedTokens }> | LoginFailure> {
+    const { store, passwords, throttle, clock } = this.#deps;
+    const attempt = { username: input.username, ip: context.ip ?? 'unknown' };
+    const verdict = await throttle.check(attempt);
+    if (!verdict.allowed) {
+      await this.#audit('login.throttled', null, null, input.clientId, context, {
+        username: input.username,
+      });
+      return { ok: false, reason: 'throttled', retryAfterSeconds: verdict.retryAfterSeconds };
+    }
+    const user = await store.findUserByUsername(normalizeUsername(input.username));
+    const valid =
+      user === null
+        ? await passwords.verifyDummy(input.password)
+        : await passwords.verify(user.passwordHash, input.password);
+    if (user === null || !valid || user.disabled) {
+      await throttle.recordFailure(attempt);
+      const why = user === null ? 'unknown_user' : user.disabled ? 'disabled' : 'bad_password';
+      await this.#audit('login.failed', user?.id ?? null, null, input.clientId, context, { why });
+      return { ok: false, reason: 'invalid_credentials' };
+    }
+    await throttle.recordSuccess(attempt);
+
+    const now = clock.now();
+    const { policy } = this.#deps;
+    const sessionId = randomBytes(16).toString('base64url');
+    const absoluteExpiresAt = now + policy.sessionAbsoluteSeconds * 1000;
+    const session: SessionRecord = {
+      id: sessionId,
+      userId: user.id,
+      clientId: input.clientId,
+      userAgent: context.userAgent?.slice(0, 512) ?? null,
+      ip: context.ip,
+      scope: input.scope,
+      createdAt: now,
+      lastUsedAt: now,
+      idleExpiresAt: Math.min(now + policy.sessionIdleSeconds * 1000, absoluteExpiresAt),
+      absoluteExpiresAt,
+      endedAt: null,
+      endReason: null,
+    };
+    const refreshToken = generateOpaqueToken();
+    await store.createSession(
+      session,
+      this.#refreshRecord(refreshToken, sessionId, null, now, absoluteExpiresAt),
+      this.#auditRecord('login.succeeded', user.id, sessionId, input.clientId, context, {}),
+    );
+    return { ok: true, tokens: this.#issue(session, refreshToken) };
+  }
+
+  /**
+   * Rotate a refresh token: a live token is spent and replaced; a token spent within the
+   * grace window whose successor is still live gets that same successor (two tabs refreshing
+   * at once); any other spent token is reuse, which ends the session everywhere.
+   */
+  async refresh(
+    input: { readonly refreshToken: string; readonly clientId: string },
+    context: RequestContext,
+  ): Promise<Success<{ tokens: IssuedTokens }> | RefreshFailure> {
+    const { store, sealer, clock, policy } = this.#deps;
+    const now = clock.now();
+    const presentedHash = hashOpaqueToken(input.refreshToken);
+    const successorToken = generateOpaqueToken();
+    const purpose = successorPurpose(presentedHash);
+    const outcome = await store.rotateRefreshToken({
+      presentedHash,
+      successor: this.#refreshRecord(
+        successorToken,
+        '',
+        presentedHash,
+        now,
+        now + policy.sessionAbsoluteSeconds * 1000,
+      ),
+      successorSealed: sealer.seal(successorToken, purpose),
+      now,
+      graceMs: policy.refreshGraceSeconds * 1000,
+      idleExpiresAt: now + policy.sessionIdleSeconds * 1000,
+      reuseRevocation: (session) => this.#revocation('sid', session.id, now),
+      reuseAudit: (session) =>
+        this.#auditRecord(
+          'refresh.reused',
+          session.userId,
+          session.id,
+          session.clientId,
+          context,
+          {},
+        ),
+    });
+    switch (outcome.kind) {
+      case 'rotated':
+      case 'grace': {
+        // A refresh token is bound to the client it was issued to (RFC 6749 §6).
+        if (outcome.session.clientId !== input.clientId)
+          return { ok: false, reason: 'invalid_grant' };
+        const refreshToken =
+          outcome.kind === 'rotated'
+            ? successorToken
+            : sealer.open(outcome.successorSealed, purpose);
+        return { ok: true, tokens: this.#issue(outcome.session, refreshToken) };
+      }
+      case 'reused':
+        await this.#deps.afterRevocation();
+        return { ok: false, reason: 'reused' };
+      case 'expired':
+      case 'unknown':
+        return { ok: false, reason: 'invalid_grant' };
+    }
+  }
+
+  /** End one session of `userId`; false when it is not theirs or not live (callers answer 404 alike). */
+  async endSession(
+    userId: string,
+    sessionId: string,
+    reason: string,
+    context: RequestContext,
+  ): Promise<boolean> {
+    const { store, clock } = this.#deps;
+    const session = await store.findSession(sessionId);
+    if (session === null || session.userId !== userId) return false;
+    const now = clock.now();
+    const ended = await store.endSession(
+      sessionId,
+      now,
+      reason,
+      this.#revocation('sid', sessionId, now),
+      this.#auditRecord('session.ended', userId, sessionId, session.clientId, context, { reason }),
+    );
+    if (ended) await this.#deps.afterRevocation();
+    return ended;
+  }
+
+  /** End the session a refresh token belongs to (RFC 7009 revocation of a refresh token). */
+  async endSessionByRefreshToken(
+    refreshToken: string,
+    clientId: string,
+    context: RequestContext,
+  ): Promise<void> {
+    const record = await this.#deps.store.findRefreshToken(hashOpaqueToken(refreshToken));
+    if (record === null) return;
+    const session = await this.#deps.store.findSession(record.sessionId);
+    if (session?.clientId !== clientId) return;
+    await this.endSession(session.userId, session.id, 'revoked', context);
+  }
+
+  /** Log a user out everywhere: every session ends, and every token issued before now dies. */
+  async endAllSessions(userId: string, context: RequestContext): Promise<number> {
+    const { store, clock } = this.#deps;
+    const now = clock.now();
+    const count = await store.endAllSessions(
+      userId,
+      now,
+      this.#revocation('sub', userId, now),
+      this.#auditRecord('session.ended_all', userId, null, null, context, {}),
+    );
+    await this.#deps.afterRevocation();
+    return count;
+  }
+
+  /** A refresh token that can still be used, with its live session; null otherwise (RFC 7662). */
+  async describeRefreshToken(
+    refreshToken: string,
+  ): Promise<{ token: RefreshTokenRecord; session: SessionRecord } | null> {
+    const { store, clock } = this.#deps;
+    const token = await store.findRefreshToken(hashOpaqueToken(refreshToken));
+    if (token === null || token.spentAt !== null) return null;
+    const session = await store.findSession(token.sessionId);
+    const now = clock.now();
+    if (session === null || session.endedAt !== null) return null;
+    if (now >= session.idleExpiresAt || now >= session.absoluteExpiresAt || now >= token.expiresAt)
+      return null;
+    return { token, session };
+  }
+
+  /** The live sessions of a user, newest first. */
+  listSessions(userId: string): Promise<SessionRecord[]> {
+    return this.#deps.store.listLiveSessions(userId, this.#deps.clock.now());
+  }
+
+  /** A revocation event of `kind` taking effect at `now`, kept until no token it matches can live. */
+  revocation(kind: RevocationEvent['kind'], value: string, now: number): RevocationEvent {
+    return this.#revocation(kind, value, now);
+  }
+
+  #revocation(kind: RevocationEvent['kind'], value: string, now: number): RevocationEvent {
+    return { kind, value, at: now, expiresAt: now + revocationHorizonMs(this.#deps.policy) };
+  }
+
+  #issue(session: SessionRecord, refreshToken: string): IssuedTokens {
+    const { policy, clock, signingKeys } = this.#deps;
+    const accessToken = signAccessToken(
+      {
+        issuer: policy.issuer,
+        subject: session.userId,
+        audience: policy.audience,
+        clientId: session.clientId,
+        scope: session.scope,
+        sessionId: session.id,
+        ttlSeconds: policy.accessTokenTtlSeconds,
+        clock,
+      },
+      signingKeys.getSigningKey(),
+    );
+    return {
+      accessToken,
+      expiresIn: policy.accessTokenTtlSeconds,
+      refreshToken,
+      sessionId: session.id,
+      scope: session.scope,
+    };
+  }
+
+  #refreshRecord(
+    token: string,
+    sessionId: string,
+    parentHash: string | null,
+    now: number,
+    expiresAt: number,
+  ): RefreshTokenRecord {
+    return {
+      hash: hashOpaqueToken(token),
+      sessionId,
+      parentHash,
+      createdAt: now,
+      expiresAt,
+      spentAt: null,
+      successorSealed: null,
+    };
+  }
+
+  async #audit(
+    type: string,
+    userId: string | null,
+    sessionId: string | null,
+    clientId: string | null,
+    context: RequestContext,
+    detail: AuditRecord['detail'],
+  ): Promise<void> {
+    await this.#deps.store.appendAudit(
+      this.#auditRecord(type, userId, sessionId, clientId, context, detail),
+    );
+  }
+
+  #auditRecord(
+    type: string,
+    userId: string | null,
+    sessionId: string | null,
+    clientId: string | null,
+    context: RequestContext,
+    detail: AuditRecord['detail'],
+  ): AuditRecord {
+    return {
+      at: this.#deps.clock.now(),
+      type,
+      userId,
+      sessionId,
+      clientId,
+      ip: context.ip,
+      detail,
+    };
+  }
+}
+
+/** The sealing purpose of a grace-window successor: bound to the token it replaced. */
+function successorPurpose(presentedHash: string): string {
+  return `refresh-successor:${presentedHash}`;
+}

@@ -1,0 +1,28 @@
+// Public API of the store part. The SQLite driver is not imported here: `openStore` loads
+// it on demand, so importing this module costs a verifier-only user nothing native.
+export type {
+  AuditLogTable,
+  ClientsTable,
+  Database,
+  RefreshTokensTable,
+  RevocationsTable,
+  SessionsTable,
+  SigningKeysTable,
+  SqlDialectName,
+  UsersTable,
+} from './database.js';
+export { KyselyStore, type KyselyStoreOptions } from './kysely-store.js';
+export { listMigrations, migrateToLatest } from './migrations/migrate-to-latest.js';
+export { openStore } from './open-store.js';
+export type {
+  AuditRecord,
+  ClientRecord,
+  RefreshTokenRecord,
+  SessionRecord,
+  SigningKeyRecord,
+  SigningKeyState,
+  UserRecord,
+} from './records.js';
+export { SESSION_END_REASONS } from './session-end-reasons.js';
+export { StoreError, type StoreErrorCode } from './store-error.js';
+export type { RotateRefreshTokenInput, RotationOutcome, Store } from './store.js';

@@ -1,0 +1,109 @@
+import type { Kysely } from 'kysely';
+import type { RevocationEvent } from '../../revocation/revocation-event.js';
+import type { Database, SqlDialectName } from '../database.js';
+import type { AuditRecord, RefreshTokenRecord, SessionRecord } from '../records.js';
+import { SESSION_END_REASONS } from '../session-end-reasons.js';
+import * as rows from './rows.js';
+import {
+  endLiveSessionsOfUser,
+  forgetSealedSuccessors,
+  insertAudit,
+  insertRevocation,
+  isLive,
+} from './session-writes.js';
+
+// Sessions and refresh tokens (rotation lives in rotate-in-transaction.ts). Functions that
+// write several rows expect to run inside a transaction.
+
+export async function createSession(
+  trx: Kysely<Database>,
+  session: SessionRecord,
+  refreshToken: RefreshTokenRecord,
+  audit: AuditRecord,
+): Promise<void> {
+  await trx.insertInto('sessions').values(rows.toSessionRow(session)).execute();
+  await trx.insertInto('refresh_tokens').values(rows.toRefreshTokenRow(refreshToken)).execute();
+  await insertAudit(trx, audit);
+}
+
+export async function findSession(db: Kysely<Database>, id: string): Promise<SessionRecord | null> {
+  const row = await db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
+  return row === undefined ? null : rows.toSession(row);
+}
+
+export async function listLiveSessions(
+  db: Kysely<Database>,
+  userId: string,
+  now: number,
+): Promise<SessionRecord[]> {
+  const found = await db
+    .selectFrom('sessions')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .where((eb) => isLive(eb, now))
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .execute();
+  return found.map(rows.toSession);
+}
+
+export async function findRefreshToken(
+  db: Kysely<Database>,
+  hash: string,
+): Promise<RefreshTokenRecord | null> {
+  const row = await db
+    .selectFrom('refresh_tokens')
+    .selectAll()
+    .where('hash', '=', hash)
+    .executeTakeFirst();
+  return row === undefined ? null : rows.toRefreshToken(row);
+}
+
+/** The arguments of `Store.endSession`, by name. */
+export interface SessionEnd {
+  readonly id: string;
+  readonly now: number;
+  readonly reason: string;
+  readonly revocation: RevocationEvent;
+  readonly audit: AuditRecord;
+}
+
+export async function endSession(
+  trx: Kysely<Database>,
+  dialect: SqlDialectName,
+  end: SessionEnd,
+): Promise<boolean> {
+  const result = await trx
+    .updateTable('sessions')
+    .set({ ended_at: end.now, end_reason: end.reason })
+    .where('id', '=', end.id)
+    .where((eb) => isLive(eb, end.now))
+    .executeTakeFirst();
+  if (result.numUpdatedRows === 0n) return false;
+  await forgetSealedSuccessors(trx, [end.id]);
+  await insertRevocation(trx, dialect, end.revocation);
+  await insertAudit(trx, end.audit);
+  return true;
+}
+
+export async function endAllSessions(
+  trx: Kysely<Database>,
+  dialect: SqlDialectName,
+  userId: string,
+  now: number,
+  revocation: RevocationEvent,
+  audit: AuditRecord,
+): Promise<number> {
+  // Lock the user row first (PostgreSQL), as setUserPassword does, so the two never lock
+  // the same sessions in different orders.
+  if (dialect === 'postgres') {
+    await trx.selectFrom('users').select('id').where('id', '=', userId).forUpdate().execute();
+  }
+  const reason = SESSION_END_REASONS.loggedOutEverywhere;
+  const ended = await endLiveSessionsOfUser(trx, userId, now, reason, null);
+  // Logged even when no session was live: access tokens of sessions that just expired may
+  // still be valid, and "log out everywhere" must reach them too.
+  await insertRevocation(trx, dialect, revocation);
+  await insertAudit(trx, audit);
+  return ended.length;
+}

@@ -1,0 +1,142 @@
+import type { LoggedRevocationEvent, RevocationEvent } from '../revocation/revocation-event.js';
+import type {
+  AuditRecord,
+  ClientRecord,
+  RefreshTokenRecord,
+  SessionRecord,
+  SigningKeyRecord,
+  UserRecord,
+} from './records.js';
+
+/** What happened when a refresh token was presented for rotation. */
+export type RotationOutcome =
+  /** The token was live: it is now spent and `successor` is the live token. */
+  | { readonly kind: 'rotated'; readonly session: SessionRecord }
+  /**
+   * The token was spent moments ago (within the grace window) and its successor is still
+   * live: the caller hands out that same successor again (`successorSealed`).
+   */
+  | { readonly kind: 'grace'; readonly session: SessionRecord; readonly successorSealed: string }
+  /** The token was spent earlier: reuse. The session has been ended, in the same transaction. */
+  | { readonly kind: 'reused'; readonly session: SessionRecord }
+  /** The session is over (ended, idle or past its absolute lifetime) or the token expired. */
+  | { readonly kind: 'expired' }
+  /** No such token. */
+  | { readonly kind: 'unknown' };
+
+/** Input of {@link Store.rotateRefreshToken}. */
+export interface RotateRefreshTokenInput {
+  readonly presentedHash: string;
+  /**
+   * The token to make live if the presented one is: unspent, with no `successorSealed`. Its
+   * `sessionId` and `parentHash` are set by the store (the presented token's session and
+   * hash), since the caller knows only the presented token.
+   */
+  readonly successor: RefreshTokenRecord;
+  /**
+   * The successor's plaintext sealed with the master key. The store keeps it on the spent
+   * row for the grace window only, so a concurrent second presentation of the same token
+   * gets this same successor back (`grace`) instead of forking the chain.
+   */
+  readonly successorSealed: string;
+  readonly now: number;
+  /**
+   * How long after it was spent a token still gets its successor again (ms): the window is
+   * `[spentAt, spentAt + graceMs)`, so 0 turns the grace window off.
+   */
+  readonly graceMs: number;
+  /** New idle expiry of the session when rotation succeeds (capped by the absolute expiry). */
+  readonly idleExpiresAt: number;
+  /** The revocation to log if the presentation turns out to be reuse (a `sid` event). */
+  readonly reuseRevocation: (session: SessionRecord) => RevocationEvent;
+  /** Audit line for a reuse. */
+  readonly reuseAudit: (session: SessionRecord) => AuditRecord;
+}
+
+/**
+ * Tessera's durable state, behind narrow operations shaped by use. Each operation that
+ * changes more than one row is atomic: a crash leaves either all of it or none of it. Every
+ * implementation (SQLite, PostgreSQL) passes the same test suite, `describeStore`.
+ */
+export interface Store {
+  // Users
+  createUser(user: UserRecord, audit: AuditRecord): Promise<void>;
+  findUserByUsername(username: string): Promise<UserRecord | null>;
+  findUserById(id: string): Promise<UserRecord | null>;
+  listUsers(): Promise<UserRecord[]>;
+  setUserDisabled(id: string, disabled: boolean, audit: AuditRecord): Promise<boolean>;
+  /**
+   * Replace a password hash. Ends every session of the user except `keepSessionId`, logging
+   * their revocations, in one transaction.
+   */
+  setUserPassword(
+    id: string,
+    passwordHash: string,
+    now: number,
+    keepSessionId: string | null,
+    revocation: (session: SessionRecord) => RevocationEvent,
+    audit: AuditRecord,
+  ): Promise<boolean>;
+
+  // Clients
+  createClient(client: ClientRecord, audit: AuditRecord): Promise<void>;
+  findClient(clientId: string): Promise<ClientRecord | null>;
+  listClients(): Promise<ClientRecord[]>;
+  deleteClient(clientId: string, audit: AuditRecord): Promise<boolean>;
+
+  // Sessions and refresh tokens
+  /** Create a session with its first refresh token. */
+  createSession(
+    session: SessionRecord,
+    refreshToken: RefreshTokenRecord,
+    audit: AuditRecord,
+  ): Promise<void>;
+  findSession(id: string): Promise<SessionRecord | null>;
+  /** Live sessions of a user, newest first. */
+  listLiveSessions(userId: string, now: number): Promise<SessionRecord[]>;
+  /** The atomic heart of refresh rotation and reuse detection. */
+  rotateRefreshToken(input: RotateRefreshTokenInput): Promise<RotationOutcome>;
+  /** The session a refresh token belongs to, without using the token (for RFC 7009 revocation). */
+  findRefreshToken(hash: string): Promise<RefreshTokenRecord | null>;
+  /** End one live session and log its revocation; false when it was not live. */
+  endSession(
+    id: string,
+    now: number,
+    reason: string,
+    revocation: RevocationEvent,
+    audit: AuditRecord,
+  ): Promise<boolean>;
+  /** End every live session of a user and log a `sub` revocation ("log out everywhere"). */
+  endAllSessions(
+    userId: string,
+    now: number,
+    revocation: RevocationEvent,
+    audit: AuditRecord,
+  ): Promise<number>;
+
+  // Revocation log
+  /** Append a revocation on its own (a `jti` or `kid` revocation). */
+  appendRevocation(event: RevocationEvent, audit: AuditRecord): Promise<LoggedRevocationEvent>;
+  /** Events after `cursor` (exclusive), in order, at most `limit`, skipping expired ones. */
+  revocationsAfter(cursor: number, limit: number, now: number): Promise<LoggedRevocationEvent[]>;
+  /** Remove events that can no longer match a valid token. */
+  pruneRevocations(now: number): Promise<number>;
+
+  // Signing keys
+  saveSigningKey(key: SigningKeyRecord, audit: AuditRecord): Promise<void>;
+  listSigningKeys(): Promise<SigningKeyRecord[]>;
+  /** Move a key along its life (pending → active → retiring). */
+  updateSigningKey(
+    kid: string,
+    change: Pick<SigningKeyRecord, 'state' | 'activatesAt' | 'retiresAt'>,
+  ): Promise<boolean>;
+  /** Delete a key at once and log a `kid` revocation. */
+  deleteSigningKey(kid: string, revocation: RevocationEvent, audit: AuditRecord): Promise<boolean>;
+
+  // Audit
+  appendAudit(audit: AuditRecord): Promise<void>;
+  listAudit(limit: number): Promise<AuditRecord[]>;
+
+  /** Release connections and files. */
+  close(): Promise<void>;
+}
