@@ -50,3 +50,10 @@ export {
   type KeyRingEntry,
   type RotateOptions,
 } from './keys/index.js';
+export {
+  Denylist,
+  RevocationFollower,
+  type LoggedRevocationEvent,
+  type RevocationEvent,
+  type RevocationKind,
+} from './revocation/index.js';

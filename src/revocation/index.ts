@@ -12,3 +12,8 @@ export {
   type RevocationExpiryOptions,
   type RevocationExpiryPolicy,
 } from './revocation-expiry.js';
+export {
+  RevocationFollower,
+  type RevocationFollowerOptions,
+  type RevocationLogReader,
+} from './revocation-follower.js';
