@@ -1,5 +1,6 @@
 import * as argon2 from './argon2.js';
 import * as denylist from './denylist.js';
+import * as refresh from './refresh.js';
 import * as verify from './verify.js';
 
 /** A benchmark: a module with a name and a `run` that prints its own tables and targets. */
@@ -9,7 +10,7 @@ interface BenchModule {
 }
 
 /** Every benchmark `npm run bench` runs, in order. Add new ones here. */
-const BENCHMARKS: readonly BenchModule[] = [verify, denylist, argon2];
+const BENCHMARKS: readonly BenchModule[] = [verify, denylist, argon2, refresh];
 
 for (const bench of BENCHMARKS) {
   const started = performance.now();
