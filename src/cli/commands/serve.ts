@@ -1,3 +1,4 @@
+import { basename, relative } from 'node:path';
 import { Option, type Command } from 'commander';
 import {
   resolveServerConfig,
@@ -7,6 +8,14 @@ import {
 import { startServer } from '../../server/start-server.js';
 import type { CliIo } from '../cli-io.js';
 
+/** How the user ran this command: `tessera` when installed as one, else `node <path>`. */
+function selfCommand(): string {
+  const script = process.argv[1] ?? '';
+  if (basename(script) === 'tessera') return 'tessera';
+  const path = relative(process.cwd(), script);
+  return `node ${path.includes(' ') ? JSON.stringify(path) : path}`;
+}
+
 /** The lines a new user needs: how to add an account and log in, with commands that work as shown. */
 function firstRunHelp(url: string, config: ServerConfig): string {
   const dataFlag =
@@ -14,7 +23,7 @@ function firstRunHelp(url: string, config: ServerConfig): string {
   return [
     '',
     'No users yet. In another terminal:',
-    `  printf '%s\\n' 'a long passphrase of yours' | npx tessera users add alice --password-stdin${dataFlag}`,
+    `  printf '%s\\n' 'a long passphrase of yours' | ${selfCommand()} users add alice --password-stdin${dataFlag}`,
     `  curl -s ${url}/auth/login -H 'content-type: application/json' \\`,
     `    -d '{"username":"alice","password":"a long passphrase of yours"}'`,
     `  curl -s ${url}/auth/sessions -H "authorization: Bearer <access_token from the login>"`,
