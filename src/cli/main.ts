@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 import { CommanderError } from 'commander';
 import { ConfigError } from '../server/server-config.js';
-import { StoreError } from '../store/store-error.js';
 import { isTesseraError } from '../token/errors.js';
 import { createProgram } from './program.js';
 
@@ -21,11 +20,7 @@ try {
   } else if (isTesseraError(error)) {
     process.stderr.write(`tessera: ${error.message} (${error.code})\n`);
     process.exitCode = EXIT_USAGE;
-  } else if (
-    error instanceof TypeError ||
-    error instanceof ConfigError ||
-    error instanceof StoreError
-  ) {
+  } else if (error instanceof TypeError || error instanceof ConfigError) {
     process.stderr.write(`tessera: ${error.message}\n`);
     process.exitCode = EXIT_USAGE;
   } else if (error instanceof Error) {

@@ -4,6 +4,7 @@ import Fastify, {
   type FastifyInstance,
   type FastifyServerOptions,
 } from 'fastify';
+import { StoreError } from '../store/store-error.js';
 import { HttpError, sendError } from './http-errors.js';
 import { registerAuthRoutes } from './routes/auth-routes.js';
 import { registerDiscoveryRoutes } from './routes/discovery-routes.js';
@@ -30,8 +31,23 @@ export async function buildApp(
   });
   await app.register(formbody, { bodyLimit: context.config.bodyLimitBytes });
 
-  app.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
+  app.setErrorHandler((error: FastifyError | HttpError | StoreError, request, reply) => {
     if (error instanceof HttpError) return sendError(reply, error);
+    if (error instanceof StoreError) {
+      request.log.warn({ err: error }, 'store error');
+      if (error.code === 'ERR_STORE_UNAVAILABLE') {
+        return sendError(
+          reply,
+          new HttpError(503, 'temporarily_unavailable', 'the server is busy; retry shortly', {
+            'retry-after': '1',
+          }),
+        );
+      }
+      return sendError(
+        reply,
+        new HttpError(409, 'conflict', 'the request conflicts with existing data'),
+      );
+    }
     if (error.validation !== undefined) {
       return sendError(
         reply,

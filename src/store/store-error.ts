@@ -1,9 +1,6 @@
-/**
- * Codes of the `store` part. Stable: never renamed, never reused.
- * - `ERR_STORE_CONFLICT`: the row already exists (a username, client id, session id or kid).
- * - `ERR_STORE_UNAVAILABLE`: the database cannot be reached or is busy; retrying may help.
- */
-export type StoreErrorCode = 'ERR_STORE_CONFLICT' | 'ERR_STORE_UNAVAILABLE';
+import { TesseraError, type StoreErrorCode } from '../token/errors.js';
+
+export type { StoreErrorCode } from '../token/errors.js';
 
 /**
  * A store operation failed in a way callers handle: a duplicate, or a database that is
@@ -18,12 +15,13 @@ export type StoreErrorCode = 'ERR_STORE_CONFLICT' | 'ERR_STORE_UNAVAILABLE';
  *   throw error;
  * }
  */
-export class StoreError extends Error {
+export class StoreError extends TesseraError {
   override name = 'StoreError';
-  readonly code: StoreErrorCode;
+  declare readonly code: StoreErrorCode;
 
+  // Narrows the accepted codes to this family's.
+  // eslint-disable-next-line @typescript-eslint/no-useless-constructor
   constructor(code: StoreErrorCode, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.code = code;
+    super(code, message, options);
   }
 }

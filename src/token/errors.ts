@@ -24,8 +24,14 @@ export type TokenErrorCode =
 export type KeyErrorCode =
   'ERR_KEY_INVALID' | 'ERR_KEY_TOO_WEAK' | 'ERR_KEY_ALG_MISMATCH' | 'ERR_JWKS_INVALID';
 
+/**
+ * Codes of the `store` part: `ERR_STORE_CONFLICT` (the row already exists) and
+ * `ERR_STORE_UNAVAILABLE` (the database cannot be reached or is busy; retrying may help).
+ */
+export type StoreErrorCode = 'ERR_STORE_CONFLICT' | 'ERR_STORE_UNAVAILABLE';
+
 /** Every code a Tessera error can carry; `switch (err.code)` narrows on it. */
-export type TesseraErrorCode = TokenErrorCode | KeyErrorCode;
+export type TesseraErrorCode = TokenErrorCode | KeyErrorCode | StoreErrorCode;
 
 /** Base class of every error Tessera throws for bad input. */
 export class TesseraError extends Error {
