@@ -69,6 +69,8 @@ export async function startServer(
   const clock = options.clock ?? systemClock;
   const { store, sealer, masterKey } = await openState(config, options.env);
   const timers: NodeJS.Timeout[] = [];
+  // What a failed start must stop besides the timers: the follower polls on its own timer.
+  const stops: (() => void)[] = [];
   try {
     const keys = await SigningKeyManager.load(store, sealer, clock, {
       algorithm: config.keyAlgorithm,
@@ -85,6 +87,9 @@ export async function startServer(
       clock,
     });
     await follower.start();
+    stops.push(() => {
+      follower.stop();
+    });
     const verifier = new JwtVerifier({
       keys,
       issuer: config.issuer,
@@ -171,6 +176,7 @@ export async function startServer(
     };
   } catch (error) {
     for (const t of timers) clearInterval(t);
+    for (const stop of stops) stop();
     await store.close();
     throw error;
   }

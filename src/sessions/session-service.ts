@@ -78,7 +78,10 @@ export class SessionService {
     context: RequestContext,
   ): Promise<Success<{ tokens: IssuedTokens }> | LoginFailure> {
     const { store, passwords, throttle, clock } = this.#deps;
-    const attempt = { username: input.username, ip: context.ip ?? 'unknown' };
+    const username = normalizeUsername(input.username);
+    // Throttle the account under the name it is looked up by: ' alice' is alice, and must not
+    // get a fresh allowance of guesses.
+    const attempt = { username, ip: context.ip ?? 'unknown' };
     const verdict = await throttle.check(attempt);
     if (!verdict.allowed) {
       await this.#audit('login.throttled', null, null, input.clientId, context, {
@@ -86,7 +89,7 @@ export class SessionService {
       });
       return { ok: false, reason: 'throttled', retryAfterSeconds: verdict.retryAfterSeconds };
     }
-    const user = await store.findUserByUsername(normalizeUsername(input.username));
+    const user = await store.findUserByUsername(username);
     const valid =
       user === null
         ? await passwords.verifyDummy(input.password)
@@ -138,6 +141,15 @@ export class SessionService {
     const { store, sealer, clock, policy } = this.#deps;
     const now = clock.now();
     const presentedHash = hashOpaqueToken(input.refreshToken);
+    // A refresh token is bound to the client it was issued to (RFC 6749 §6). Check before
+    // rotating: a refused request must not spend the token (the rightful client would then
+    // look like a replayer and lose its session).
+    const presented = await store.findRefreshToken(presentedHash);
+    if (presented !== null) {
+      const owner = await store.findSession(presented.sessionId);
+      if (owner !== null && owner.clientId !== input.clientId)
+        return { ok: false, reason: 'invalid_grant' };
+    }
     const successorToken = generateOpaqueToken();
     const purpose = successorPurpose(presentedHash);
     const outcome = await store.rotateRefreshToken({
@@ -167,7 +179,7 @@ export class SessionService {
     switch (outcome.kind) {
       case 'rotated':
       case 'grace': {
-        // A refresh token is bound to the client it was issued to (RFC 6749 §6).
+        // Checked above already; a session's client never changes, so this is a backstop.
         if (outcome.session.clientId !== input.clientId)
           return { ok: false, reason: 'invalid_grant' };
         const refreshToken =

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { FIRST_PARTY_CLIENT_ID } from '../../sessions/auth-policy.js';
 import type { RequestContext } from '../../sessions/session-service.js';
+import type { Store } from '../../store/store.js';
 import { authenticateBearer, sessionOf } from '../bearer-auth.js';
 import { HttpError } from '../http-errors.js';
 import type { ServerContext } from '../server-context.js';
@@ -30,6 +31,36 @@ export function requestContext(request: FastifyRequest): RequestContext {
   return { ip: request.ip, userAgent: typeof agent === 'string' ? agent : null };
 }
 
+/**
+ * The scope of a login for `clientId`. This endpoint cannot authenticate a client, so it may
+ * name only the first-party client or a registered public one (a confidential client's id
+ * would mint user tokens in its name), and only scopes that client may have (RFC 6749 §3.3).
+ *
+ * @throws HttpError 400 `invalid_client` or `invalid_scope`.
+ */
+async function loginScope(
+  store: Store,
+  clientId: string,
+  requested: string | undefined,
+): Promise<string> {
+  let allowed: readonly string[] = [];
+  if (clientId !== FIRST_PARTY_CLIENT_ID) {
+    const client = await store.findClient(clientId);
+    if (client === null || client.secretHash !== null) {
+      throw new HttpError(
+        400,
+        'invalid_client',
+        'client_id must name the first-party client or a registered public client',
+      );
+    }
+    allowed = client.scopes;
+  }
+  const wanted = [...new Set((requested ?? '').split(' ').filter((scope) => scope !== ''))];
+  if (wanted.some((scope) => !allowed.includes(scope)))
+    throw new HttpError(400, 'invalid_scope', 'a requested scope is not allowed for this client');
+  return wanted.join(' ');
+}
+
 /** `/auth/*`: first-party login, logout, and a user's own sessions. */
 export function registerAuthRoutes(app: FastifyInstance, context: ServerContext): void {
   const { sessions, verifier } = context;
@@ -39,13 +70,10 @@ export function registerAuthRoutes(app: FastifyInstance, context: ServerContext)
     { schema: { body: loginBody } },
     async (request, reply) => {
       const body = request.body;
+      const clientId = body.client_id ?? FIRST_PARTY_CLIENT_ID;
+      const scope = await loginScope(context.store, clientId, body.scope);
       const result = await sessions.login(
-        {
-          username: body.username,
-          password: body.password,
-          clientId: body.client_id ?? FIRST_PARTY_CLIENT_ID,
-          scope: body.scope ?? '',
-        },
+        { username: body.username, password: body.password, clientId, scope },
         requestContext(request),
       );
       if (!result.ok) {

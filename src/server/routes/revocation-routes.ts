@@ -33,6 +33,13 @@ function parseCursor(value: string | undefined): number {
  */
 export function registerRevocationRoutes(app: FastifyInstance, context: ServerContext): void {
   const { store, follower, clock } = context;
+  // Open streams never end on their own, and `app.close()` waits for every connection: end
+  // them first, or closing the server would hang for as long as one verifier stays connected.
+  const openStreams = new Set<() => void>();
+  app.addHook('preClose', (done) => {
+    for (const end of openStreams) end();
+    done();
+  });
 
   app.get<{ Querystring: { after?: string; limit?: string } }>(
     '/revocations',
@@ -53,10 +60,14 @@ export function registerRevocationRoutes(app: FastifyInstance, context: ServerCo
     const raw = reply.raw;
     const buffered: LoggedRevocationEvent[] = [];
     let live = false;
+    // The stream may have been ended (server closing) while the snapshot was being read.
+    const write = (text: string): void => {
+      if (!raw.writableEnded && !raw.destroyed) raw.write(text);
+    };
     const send = (event: LoggedRevocationEvent): void => {
       if (event.id <= sent) return;
       sent = event.id;
-      raw.write(`id: ${event.id}\nevent: revocation\ndata: ${JSON.stringify(wire(event))}\n\n`);
+      write(`id: ${event.id}\nevent: revocation\ndata: ${JSON.stringify(wire(event))}\n\n`);
     };
     // Subscribe before reading the snapshot, so an event logged in between is buffered
     // rather than lost; `send` drops what the snapshot already carried.
@@ -64,12 +75,20 @@ export function registerRevocationRoutes(app: FastifyInstance, context: ServerCo
       if (live) send(event);
       else buffered.push(event);
     });
-    const heartbeat = setInterval(() => raw.write(': heartbeat\n\n'), HEARTBEAT_MS);
+    const heartbeat = setInterval(() => {
+      write(': heartbeat\n\n');
+    }, HEARTBEAT_MS);
     heartbeat.unref();
     const stop = (): void => {
       clearInterval(heartbeat);
       unsubscribe();
+      openStreams.delete(end);
     };
+    const end = (): void => {
+      stop();
+      raw.end();
+    };
+    openStreams.add(end);
     request.raw.on('close', stop);
 
     reply.hijack();
@@ -88,12 +107,11 @@ export function registerRevocationRoutes(app: FastifyInstance, context: ServerCo
       }
     } catch (error) {
       request.log.error({ err: error }, 'revocation stream snapshot failed');
-      stop();
-      raw.end();
+      end();
       return;
     }
     for (const event of buffered) send(event);
     live = true;
-    raw.write(`event: ready\ndata: ${JSON.stringify({ cursor: sent })}\n\n`);
+    write(`event: ready\ndata: ${JSON.stringify({ cursor: sent })}\n\n`);
   });
 }

@@ -1,0 +1,233 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  basic,
+  login,
+  postForm,
+  readResponse,
+  refresh,
+  ServerHarness,
+  STACK_FRAME,
+  waitFor,
+  withBearer,
+} from '../support/server-fixture.js';
+import { SseStream } from './sse-stream.js';
+
+// The built CLI as operators run it: `tessera serve` in a child process, and the admin
+// commands writing to the data directory of a server that is running.
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const CLI = join(ROOT, 'dist', 'cli', 'main.js');
+const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+
+interface Run {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** The environment without TESSERA_* settings, so the shell running the tests cannot leak in. */
+function cleanEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !name.startsWith('TESSERA_')),
+  );
+}
+
+function run(args: readonly string[], input = ''): Promise<Run> {
+  return new Promise((done) => {
+    const child = execFile(
+      process.execPath,
+      args,
+      { cwd: ROOT, env: cleanEnv(), timeout: 60_000, maxBuffer: 16 * 1024 * 1024 },
+      (_error, stdout, stderr) => {
+        done({ code: child.exitCode, stdout, stderr });
+      },
+    );
+    child.stdin?.end(input);
+  });
+}
+
+const tessera = (args: readonly string[], input?: string): Promise<Run> =>
+  run([CLI, ...args], input);
+
+const harness = new ServerHarness();
+const children: ChildProcess[] = [];
+const blockers: Server[] = [];
+
+beforeAll(async () => {
+  const build = await run([TSC, '-p', 'tsconfig.build.json']);
+  expect(build.code, `build failed:\n${build.stdout}${build.stderr}`).toBe(0);
+}, 180_000);
+
+afterEach(async () => {
+  for (const child of children.splice(0)) {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await once(child, 'exit');
+    }
+  }
+  for (const blocker of blockers.splice(0)) blocker.close();
+  await harness.cleanup();
+});
+
+/** Start `tessera serve` and wait until it prints `until` (or exits, or times out). */
+async function serve(args: readonly string[], until: RegExp) {
+  const child = spawn(process.execPath, [CLI, 'serve', ...args], {
+    cwd: ROOT,
+    env: cleanEnv(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  await waitFor(
+    `tessera serve to print ${String(until)}`,
+    () => Promise.resolve(until.test(stdout) || child.exitCode !== null),
+    30_000,
+    50,
+  );
+  return { child, output: () => ({ stdout, stderr }) };
+}
+
+// Child processes start slowly on a busy machine.
+const SLOW = { timeout: 60_000 };
+
+describe('tessera serve', SLOW, () => {
+  it('prints where it listens and the first-run hint, serves, and stops on SIGTERM', async () => {
+    const dataDir = await harness.tempDir();
+    const { child, output } = await serve(
+      ['--port', '0', '--issuer', 'http://127.0.0.1', '--data-dir', dataDir],
+      /auth\/sessions -H/,
+    );
+    const { stdout } = output();
+    const url = /listening on (http:\/\/127\.0\.0\.1:(\d+))\n/.exec(stdout)?.[1];
+    expect(url, stdout).toBeDefined();
+    expect(stdout).toContain(`data in ${dataDir}`);
+    expect(stdout).toContain('created master key');
+    expect(stdout).toContain('No users yet.');
+    expect(stdout).toContain(`users add alice --password-stdin --data-dir ${dataDir}`);
+    expect(stdout).toContain(`curl -s ${url ?? ''}/auth/login`);
+
+    const health = await readResponse(await fetch(`${url ?? ''}/healthz`));
+    expect(health.body['status']).toBe('ok');
+
+    // A verifier following the revocation feed must not keep the server from stopping.
+    const feed = await SseStream.open(`${url ?? ''}/revocations/stream`);
+    expect((await feed.next()).event).toBe('ready');
+
+    child.kill('SIGTERM');
+    const exited = once(child, 'exit').then(([code]) => code as number | null);
+    const outcome = await Promise.race([
+      exited,
+      new Promise((done) => setTimeout(done, 15_000, 'still running')),
+    ]);
+    expect(outcome).toBe(0);
+    expect(await feed.ended()).toBe(true);
+    expect(output().stdout).toContain('stopping');
+    expect(output().stderr).toBe('');
+  });
+
+  it('exits 1 with one clear line when the port is taken', async () => {
+    const blocker = createServer();
+    blockers.push(blocker);
+    await new Promise<void>((done) => blocker.listen(0, '127.0.0.1', done));
+    const address = blocker.address();
+    const port = typeof address === 'object' && address !== null ? address.port : 0;
+    const dataDir = await harness.tempDir();
+
+    const result = await tessera([
+      'serve',
+      '--port',
+      String(port),
+      '--issuer',
+      'http://127.0.0.1',
+      '--data-dir',
+      dataDir,
+    ]);
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(`tessera: port ${port} on 127.0.0.1 is already in use\n`);
+    expect(result.stderr).not.toMatch(STACK_FRAME);
+  });
+
+  it.each([
+    [['--access-token-ttl', '5'], '--access-token-ttl'],
+    [['--refresh-grace', '61'], '--refresh-grace'],
+    [['--key-prepublish', '60', '--jwks-max-age', '300'], '--key-prepublish'],
+  ])('exits 64 naming the flag for a bad setting (%j)', async (flags, named) => {
+    const dataDir = await harness.tempDir();
+    const result = await tessera([
+      'serve',
+      '--port',
+      '0',
+      '--issuer',
+      'http://127.0.0.1',
+      '--data-dir',
+      dataDir,
+      ...flags,
+    ]);
+    expect(result.code).toBe(64);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain(named);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).not.toMatch(STACK_FRAME);
+  });
+});
+
+describe('admin commands against the data directory of a running server', SLOW, () => {
+  it('users add, clients add and revoke --user reach the server', async () => {
+    const { url, dataDir } = await harness.start();
+    const passphrase = 'a long passphrase of yours';
+
+    const added = await tessera(
+      ['users', 'add', 'Alice', '--password-stdin', '--data-dir', dataDir],
+      `${passphrase}\n`,
+    );
+    expect(added.code, added.stderr).toBe(0);
+    expect(added.stdout).toMatch(/^added user alice \(id [0-9a-f-]{36}\)\n$/);
+
+    const client = await tessera([
+      'clients',
+      'add',
+      'reporting',
+      '--scope',
+      'read write',
+      '--data-dir',
+      dataDir,
+    ]);
+    expect(client.code, client.stderr).toBe(0);
+    const secret = /client secret \(shown once, store it now\): (\S+)/.exec(client.stdout)?.[1];
+    expect(secret).toBeDefined();
+    const granted = await postForm(
+      `${url}/oauth/token`,
+      { grant_type: 'client_credentials' },
+      basic('reporting', secret ?? ''),
+    );
+    expect(granted.status).toBe(200);
+    expect(granted.body['scope']).toBe('read write');
+
+    const tokens = await login(url, 'alice', passphrase);
+    expect((await withBearer(`${url}/auth/sessions`, tokens.accessToken)).status).toBe(200);
+
+    const revoked = await tessera(['revoke', '--user', 'alice', '--data-dir', dataDir]);
+    expect(revoked.code, revoked.stderr).toBe(0);
+    expect(revoked.stdout).toBe('revoked every token of alice (1 sessions ended)\n');
+
+    // The CLI wrote to the log from another process; the server's follower reads it every
+    // second. Allow for a slow machine, but it should take about a second.
+    const started = Date.now();
+    await waitFor(
+      'the server to reject the revoked token',
+      async () => (await withBearer(`${url}/auth/sessions`, tokens.accessToken)).status === 401,
+      5_000,
+    );
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect((await refresh(url, tokens.refreshToken)).body['error']).toBe('invalid_grant');
+  });
+});
