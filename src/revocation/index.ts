@@ -1,6 +1,7 @@
 // Public API of the revocation part: revocation events and the in-memory denylist.
 export { Denylist, type DenylistOptions } from './denylist.js';
 export {
+  createSubjectRevocation,
   isRevocationKind,
   REVOCATION_KINDS,
   type LoggedRevocationEvent,

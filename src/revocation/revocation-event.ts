@@ -38,3 +38,17 @@ export type LoggedRevocationEvent = RevocationEvent & { readonly id: number };
 export function isRevocationKind(value: unknown): value is RevocationKind {
   return value === 'jti' || value === 'sid' || value === 'sub' || value === 'kid';
 }
+
+/**
+ * The `sub` revocation of "log out everywhere" at `now`. Its time is rounded down to the
+ * second, because `iat` has whole seconds: rounded down, a token issued later in the same
+ * second (a new login) is not caught. Tokens issued earlier in that second are caught by the
+ * `sid` revocations of their sessions, which the store logs alongside.
+ */
+export function createSubjectRevocation(
+  sub: string,
+  now: number,
+  expiresAt: number,
+): RevocationEvent {
+  return { kind: 'sub', value: sub, at: Math.floor(now / 1000) * 1000, expiresAt };
+}

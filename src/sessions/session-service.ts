@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Sealer } from '../keys/sealer.js';
 import type { SigningKey } from '../keys/signing-key.js';
-import type { RevocationEvent } from '../revocation/revocation-event.js';
+import { createSubjectRevocation, type RevocationEvent } from '../revocation/revocation-event.js';
 import type { AuditRecord, RefreshTokenRecord, SessionRecord } from '../store/records.js';
 import type { Store } from '../store/store.js';
 import { signAccessToken } from '../token/access-token.js';
@@ -239,7 +239,7 @@ export class SessionService {
     const count = await store.endAllSessions(
       userId,
       now,
-      this.#revocation('sub', userId, now),
+      createSubjectRevocation(userId, now, now + revocationHorizonMs(this.#deps.policy)),
       this.#auditRecord('session.ended_all', userId, null, null, context, {}),
     );
     await this.#deps.afterRevocation();

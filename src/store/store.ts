@@ -106,7 +106,10 @@ export interface Store {
     revocation: RevocationEvent,
     audit: AuditRecord,
   ): Promise<boolean>;
-  /** End every live session of a user and log a `sub` revocation ("log out everywhere"). */
+  /**
+   * End every live session of a user ("log out everywhere"): log a `sid` revocation for each
+   * (expiring with `revocation`) and then the given `sub` revocation, in one transaction.
+   */
   endAllSessions(
     userId: string,
     now: number,

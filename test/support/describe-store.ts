@@ -208,7 +208,7 @@ export function describeStore(
         expect(await auditTypes(store)).toEqual(['login', 'logout', 'login', 'user.created']);
       });
 
-      it('ends all live sessions of a user with one sub revocation', async () => {
+      it('ends all live sessions of a user with a sid revocation each and one sub revocation', async () => {
         await seedSession(store, 'a', 'h1');
         await seedSession(store, 'b', 'h2');
         await seedSession(store, 'theirs', 'h3', 'u2');
@@ -231,7 +231,12 @@ export function describeStore(
           audit('x'),
         );
         expect(again).toBe(0);
-        expect((await revocationLog(store)).map((event) => event.kind)).toEqual(['sub', 'sub']);
+        expect((await revocationLog(store)).map((event) => event.kind)).toEqual([
+          'sid',
+          'sid',
+          'sub',
+          'sub',
+        ]);
       });
     });
 

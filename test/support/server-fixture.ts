@@ -1,3 +1,4 @@
+import { TestClock } from './forge.js';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -34,24 +35,10 @@ export const FAST_PASSWORDS = new PasswordHasher({
   parallelism: 1,
 });
 
-/** A clock tests move by hand; starts at the real time so jose and the server agree. */
-export class ManualClock implements Clock {
-  #now: number;
-
+/** A clock that moves only when told (starts at the real time). */
+export class ManualClock extends TestClock {
   constructor(start: number = Date.now()) {
-    this.#now = start;
-  }
-
-  now(): number {
-    return this.#now;
-  }
-
-  advance(ms: number): void {
-    this.#now += ms;
-  }
-
-  set(ms: number): void {
-    this.#now = ms;
+    super(start);
   }
 }
 

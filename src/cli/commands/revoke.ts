@@ -1,3 +1,4 @@
+import { createSubjectRevocation } from '../../revocation/revocation-event.js';
 import type { Command } from 'commander';
 import { normalizeUsername } from '../../sessions/username.js';
 import { SigningKeyManager } from '../../server/signing-keys.js';
@@ -60,7 +61,7 @@ export function registerRevokeCommand(program: Command, io: CliIo): void {
         const ended = await store.endAllSessions(
           user.id,
           now,
-          { kind: 'sub', value: user.id, at: now, expiresAt },
+          createSubjectRevocation(user.id, now, expiresAt),
           cliAudit('session.ended_all', {}, user.id),
         );
         io.stdout(`revoked every token of ${user.username} (${ended} sessions ended)\n`);

@@ -1,3 +1,4 @@
+import { createSubjectRevocation } from '../../revocation/revocation-event.js';
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import { checkPassword } from '../../sessions/password-policy.js';
@@ -85,7 +86,7 @@ export function registerUsersCommand(program: Command, io: CliIo): void {
       await store.endAllSessions(
         user.id,
         now,
-        { kind: 'sub', value: user.id, at: now, expiresAt: now + CLI_REVOCATION_HORIZON_MS },
+        createSubjectRevocation(user.id, now, now + CLI_REVOCATION_HORIZON_MS),
         cliAudit('session.ended_all', { reason: 'disabled' }, user.id),
       );
       io.stdout(`disabled ${user.username}; their sessions and tokens are revoked\n`);

@@ -101,6 +101,17 @@ export async function endAllSessions(
   }
   const reason = SESSION_END_REASONS.loggedOutEverywhere;
   const ended = await endLiveSessionsOfUser(trx, userId, now, reason, null);
+  // One `sid` event per ended session, so its tokens die whatever their `iat`; the `sub`
+  // event then needs only whole-second precision, and a login later in the same second
+  // gets a token that works.
+  for (const session of ended) {
+    await insertRevocation(trx, dialect, {
+      kind: 'sid',
+      value: session.id,
+      at: now,
+      expiresAt: revocation.expiresAt,
+    });
+  }
   // Logged even when no session was live: access tokens of sessions that just expired may
   // still be valid, and "log out everywhere" must reach them too.
   await insertRevocation(trx, dialect, revocation);
