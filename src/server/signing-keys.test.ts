@@ -1,0 +1,94 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { TestClock } from '../../test/support/forge.js';
+import { generateMasterKey, Sealer } from '../keys/sealer.js';
+import { openStore } from '../store/open-store.js';
+import type { Store } from '../store/store.js';
+import { SigningKeyManager, type KeyRotationPolicy } from './signing-keys.js';
+
+const START = 1_800_000_000_000;
+const POLICY: KeyRotationPolicy = {
+  algorithm: 'EdDSA',
+  prepublishSeconds: 600,
+  overlapSeconds: 930,
+  rotateAfterSeconds: 86_400,
+};
+
+let store: Store;
+let sealer: Sealer;
+let clock: TestClock;
+
+beforeEach(async () => {
+  store = await openStore(':memory:');
+  sealer = new Sealer(generateMasterKey());
+  clock = new TestClock(START);
+});
+
+afterEach(async () => {
+  await store.close();
+});
+
+const load = (): Promise<SigningKeyManager> => SigningKeyManager.load(store, sealer, clock, POLICY);
+const states = (keys: SigningKeyManager): string[] => keys.list().map((entry) => entry.state);
+
+describe('SigningKeyManager', () => {
+  it('creates the first key once and stores it sealed', async () => {
+    const first = await load();
+    const again = await load();
+    expect(again.getSigningKey().kid).toBe(first.getSigningKey().kid);
+    const [row] = await store.listSigningKeys();
+    expect(row?.privateJwkSealed.startsWith('v1.')).toBe(true);
+    expect(row?.privateJwkSealed).not.toContain('"d"');
+  });
+
+  it('refuses to open keys sealed under another master key', async () => {
+    await load();
+    sealer = new Sealer(generateMasterKey());
+    await expect(load()).rejects.toMatchObject({ code: 'ERR_KEY_INVALID' });
+  });
+
+  it('rotates automatically at the configured age: published first, signing after the pre-publication', async () => {
+    const keys = await load();
+    const first = keys.getSigningKey().kid;
+    clock.advance(86_399_000);
+    expect(await keys.rotateIfDue()).toBe(false);
+    clock.advance(1_000);
+    expect(await keys.rotateIfDue()).toBe(true);
+    expect(states(keys)).toEqual(['active', 'pending']);
+    expect(keys.getSigningKey().kid).toBe(first);
+    expect(keys.toJwks().keys).toHaveLength(2);
+    expect(await keys.rotateIfDue()).toBe(false);
+
+    clock.advance(600_000);
+    expect(keys.getSigningKey().kid).not.toBe(first);
+    expect(states(keys)).toEqual(['active', 'retiring']);
+    // Another process reading the same rows sees the same schedule.
+    expect(states(await load())).toEqual(['active', 'retiring']);
+    clock.advance(930_000);
+    expect(states(keys)).toEqual(['active']);
+  });
+
+  it('refuses a second rotation while one is pending', async () => {
+    const keys = await load();
+    await keys.rotate();
+    await expect(keys.rotate()).rejects.toThrow(/pending/);
+  });
+
+  it('revokes a retiring key at once and logs a kid revocation, but never the active key', async () => {
+    const keys = await load();
+    const first = keys.getSigningKey().kid;
+    await keys.rotate();
+    clock.advance(600_000);
+    const event = {
+      kind: 'kid' as const,
+      value: first,
+      at: clock.now(),
+      expiresAt: clock.now() + 1e6,
+    };
+    await expect(keys.revoke(keys.getSigningKey().kid, event)).rejects.toThrow(/active key/);
+    await keys.revoke(first, event);
+    expect(keys.getKeySet().find(first)).toBeNull();
+    const log = await store.revocationsAfter(0, 10, clock.now());
+    expect(log.map((entry) => [entry.kind, entry.value])).toEqual([['kid', first]]);
+    await expect(keys.revoke('no-such-kid', event)).rejects.toThrow(/no signing key/);
+  });
+});
