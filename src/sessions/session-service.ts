@@ -266,11 +266,6 @@ export class SessionService {
     return this.#deps.store.listLiveSessions(userId, this.#deps.clock.now());
   }
 
-  /** A revocation event of `kind` taking effect at `now`, kept until no token it matches can live. */
-  revocation(kind: RevocationEvent['kind'], value: string, now: number): RevocationEvent {
-    return this.#revocation(kind, value, now);
-  }
-
   #revocation(kind: RevocationEvent['kind'], value: string, now: number): RevocationEvent {
     return { kind, value, at: now, expiresAt: now + revocationHorizonMs(this.#deps.policy) };
   }
