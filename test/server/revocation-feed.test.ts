@@ -70,20 +70,23 @@ describe('GET /revocations', () => {
     expect(events.map((event) => [event['kind'], event['value']])).toEqual([
       ['sid', first.sessionId],
       ['jti', decodeJwt(second.accessToken).jti],
+      // Log out everywhere: one sid per ended session, then the user's sub.
+      ['sid', bob.sessionId],
       ['sub', bobId],
     ]);
     const ids = events.map((event) => Number(event['id']));
     expect(ids).toEqual([...ids].sort((a, b) => a - b));
-    expect(new Set(ids).size).toBe(3);
+    expect(new Set(ids).size).toBe(4);
     for (const event of events) {
       expect(Number(event['expires_at'])).toBeGreaterThan(Number(event['at']));
     }
-    expect(page.body['cursor']).toBe(ids[2]);
+    const last = ids[3] ?? 0;
+    expect(page.body['cursor']).toBe(last);
 
     const rest = await readResponse(await fetch(`${url}/revocations?after=${ids[0] ?? 0}`));
     expect((rest.body['events'] as Json[]).map((event) => event['id'])).toEqual(ids.slice(1));
-    const none = await readResponse(await fetch(`${url}/revocations?after=${ids[2] ?? 0}`));
-    expect(none.body).toEqual({ events: [], cursor: ids[2] });
+    const none = await readResponse(await fetch(`${url}/revocations?after=${last}`));
+    expect(none.body).toEqual({ events: [], cursor: last });
     const limited = await readResponse(await fetch(`${url}/revocations?after=0&limit=1`));
     expect(limited.body['cursor']).toBe(ids[0]);
     expect(limited.body['events']).toHaveLength(1);
