@@ -32,12 +32,12 @@ import {
   JwtVerifier,
   KeySet,
   signAccessToken,
-  TokenError,
   type Algorithm,
   type Clock,
   type Jwk,
   type VerificationKey,
 } from '../src/token/index.js';
+import { catchTokenError } from './support/forge.js';
 
 const ISSUER = 'https://auth.example.com';
 const AUDIENCE = 'https://api.example.com';
@@ -98,16 +98,6 @@ function signTesseraToken(key: SigningKey): string {
     },
     key,
   );
-}
-
-function catchTokenError(run: () => unknown): TokenError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof TokenError) return error;
-    throw error;
-  }
-  throw new Error('expected a TokenError, but nothing was thrown');
 }
 
 /** A jose key pair (or secret) for `alg`, and the JWK Tessera imports to verify with it. */

@@ -15,12 +15,12 @@ import {
   KeyError,
   KeySet,
   stripPrivateMembers,
-  TokenError,
   type Algorithm,
   type Clock,
   type Jwk,
   type VerificationKey,
 } from '../src/token/index.js';
+import { catchTokenError } from './support/forge.js';
 
 /** A JWS example: the RFC's key (private members included, as printed) and its token. */
 interface JwsVector {
@@ -98,16 +98,6 @@ function flipSignatureCharacter(token: string): string {
   const at = token.lastIndexOf('.') + 1;
   const replacement = token.charAt(at) === 'A' ? 'B' : 'A';
   return `${token.slice(0, at)}${replacement}${token.slice(at + 1)}`;
-}
-
-function catchTokenError(run: () => unknown): TokenError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof TokenError) return error;
-    throw error;
-  }
-  throw new Error('expected a TokenError, but nothing was thrown');
 }
 
 function fixedClock(seconds: number): Clock {

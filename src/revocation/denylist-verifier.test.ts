@@ -1,9 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { TestClock } from '../../test/support/forge.js';
+import { catchTokenError, TestClock } from '../../test/support/forge.js';
 import { generateSigningKey } from '../keys/generate-signing-key.js';
 import type { SigningKey } from '../keys/signing-key.js';
 import { signAccessToken, type AccessTokenInput } from '../token/access-token.js';
-import { TokenError } from '../token/errors.js';
 import { KeySet } from '../token/key-set.js';
 import { JwtVerifier } from '../token/verify-jwt.js';
 import { Denylist } from './denylist.js';
@@ -62,13 +61,7 @@ function revoke(denylist: Denylist, kind: RevocationKind, value: string, at: num
 }
 
 function codeOf(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof TokenError) return error.code;
-    throw error;
-  }
-  throw new Error('expected the token to be rejected');
+  return catchTokenError(run).code;
 }
 
 describe('JwtVerifier with a Denylist', () => {

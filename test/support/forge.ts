@@ -1,4 +1,5 @@
 import { encodeBase64Url } from '../../src/token/base64url.js';
+import { TokenError } from '../../src/token/errors.js';
 
 /** Something that produces raw signature bytes over a signing input. */
 export type RawSigner = (signingInput: Buffer) => Buffer;
@@ -37,14 +38,16 @@ export class TestClock {
   }
 }
 
-/** Run `fn` and return the `code` of the error it throws; fails the test when it does not throw. */
-export function errorCode(fn: () => unknown): string {
+/**
+ * The TokenError that `run` throws. Fails the test when it throws nothing, and rethrows
+ * anything else, so a foreign error never passes for a rejection.
+ */
+export function catchTokenError(run: () => unknown): TokenError {
   try {
-    fn();
+    run();
   } catch (error) {
-    if (error instanceof Error && 'code' in error && typeof error.code === 'string')
-      return error.code;
-    throw new Error(`threw something without a code: ${String(error)}`, { cause: error });
+    if (error instanceof TokenError) return error;
+    throw error;
   }
-  throw new Error('expected a throw, but the call succeeded');
+  throw new Error('expected a TokenError, but nothing was thrown');
 }
