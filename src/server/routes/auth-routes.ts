@@ -4,6 +4,7 @@ import type { RequestContext } from '../../sessions/session-service.js';
 import type { Store } from '../../store/store.js';
 import { authenticateBearer, sessionOf } from '../bearer-auth.js';
 import { HttpError } from '../http-errors.js';
+import { requestedScope } from '../requested-scope.js';
 import type { ServerContext } from '../server-context.js';
 
 const loginBody = {
@@ -55,10 +56,7 @@ async function loginScope(
     }
     allowed = client.scopes;
   }
-  const wanted = [...new Set((requested ?? '').split(' ').filter((scope) => scope !== ''))];
-  if (wanted.some((scope) => !allowed.includes(scope)))
-    throw new HttpError(400, 'invalid_scope', 'a requested scope is not allowed for this client');
-  return wanted.join(' ');
+  return requestedScope(requested, allowed);
 }
 
 /** `/auth/*`: first-party login, logout, and a user's own sessions. */

@@ -4,6 +4,7 @@ import { signAccessToken } from '../../token/access-token.js';
 import { TokenError } from '../../token/errors.js';
 import { authenticateClient, type FormBody } from '../client-auth.js';
 import { HttpError } from '../http-errors.js';
+import { requestedScope } from '../requested-scope.js';
 import type { ServerContext } from '../server-context.js';
 import { requestContext } from './auth-routes.js';
 
@@ -16,14 +17,9 @@ function field(body: FormBody, name: string): string {
   return value;
 }
 
-/** Scopes asked for must be a subset of what the client may have (RFC 6749 §3.3). */
+/** client_credentials: the scopes asked for, or every scope of the client when none are. */
 function grantScope(requested: string | undefined, allowed: readonly string[]): string {
-  if (requested === undefined || requested.trim() === '') return allowed.join(' ');
-  const wanted = requested.split(' ').filter((scope) => scope !== '');
-  const refused = wanted.filter((scope) => !allowed.includes(scope));
-  if (refused.length > 0)
-    throw new HttpError(400, 'invalid_scope', 'a requested scope is not allowed for this client');
-  return [...new Set(wanted)].join(' ');
+  return requestedScope(requested, allowed) || allowed.join(' ');
 }
 
 /** `/oauth/*`: the token (RFC 6749), revocation (RFC 7009) and introspection (RFC 7662) endpoints. */
