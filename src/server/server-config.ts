@@ -22,6 +22,14 @@ export interface ServerConfig {
   readonly bodyLimitBytes: number;
   /** Allow an `http:` issuer on a non-loopback host (never do this in production). */
   readonly allowInsecureHttp: boolean;
+  /** Redis URL for the shared revocation stream and login throttling; '' for none. */
+  readonly redis: string;
+  /** Prefix of every Redis key this deployment uses, so several can share one Redis. */
+  readonly redisPrefix: string;
+  /** Longest time revocations may go unconfirmed before tokens are refused. */
+  readonly maxStalenessSeconds: number;
+  /** Accept tokens even when revocations cannot be confirmed fresh (unsafe). */
+  readonly failOpenWhenStale: boolean;
 }
 
 /** One setting: its flag, its environment variable, its default and how to read it. */
@@ -56,7 +64,7 @@ export const SERVER_SETTINGS: readonly Setting[] = [
     key: 'db',
     flag: '--db <path-or-url>',
     env: 'TESSERA_DB_URL',
-    description: 'SQLite file (default <data-dir>/tessera.db)',
+    description: 'SQLite file (default <data-dir>/tessera.db) or postgres:// URL',
   },
   {
     key: 'issuer',
@@ -135,6 +143,30 @@ export const SERVER_SETTINGS: readonly Setting[] = [
     flag: '--allow-insecure-http',
     env: 'TESSERA_ALLOW_INSECURE_HTTP',
     description: 'allow an http: issuer on a non-loopback host (unsafe)',
+  },
+  {
+    key: 'redis',
+    flag: '--redis <url>',
+    env: 'TESSERA_REDIS_URL',
+    description: 'redis:// URL: revocation stream and login throttling shared by processes',
+  },
+  {
+    key: 'redisPrefix',
+    flag: '--redis-prefix <prefix>',
+    env: 'TESSERA_REDIS_PREFIX',
+    description: 'prefix of every Redis key (default tessera:)',
+  },
+  {
+    key: 'maxStalenessSeconds',
+    flag: '--max-staleness <seconds>',
+    env: 'TESSERA_MAX_STALENESS',
+    description: 'refuse tokens when revocations are unconfirmed this long, 1 to 3600 (default 30)',
+  },
+  {
+    key: 'failOpenWhenStale',
+    flag: '--fail-open-when-stale',
+    env: 'TESSERA_FAIL_OPEN_WHEN_STALE',
+    description: 'accept tokens even when revocations are stale (unsafe)',
   },
 ];
 
@@ -253,7 +285,21 @@ export function resolveServerConfig(
     jwksMaxAgeSeconds,
     bodyLimitBytes: integer('bodyLimitBytes', 16_384, 1024, 1_048_576),
     allowInsecureHttp,
+    redis: checkRedisUrl(text('redis', ''), name('redis')),
+    redisPrefix: text('redisPrefix', 'tessera:'),
+    maxStalenessSeconds: integer('maxStalenessSeconds', 30, 1, 3600),
+    failOpenWhenStale: flag('failOpenWhenStale'),
   });
+}
+
+function checkRedisUrl(url: string, name: string): string {
+  if (url === '') return url;
+  if (!/^rediss?:\/\/[^/]/i.test(url)) {
+    throw new ConfigError(
+      `${name} must be a redis:// or rediss:// URL, got ${JSON.stringify(url)}`,
+    );
+  }
+  return url;
 }
 
 const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/;
