@@ -1,8 +1,9 @@
-import { sql, type Expression, type ExpressionBuilder, type Kysely, type SqlBool } from 'kysely';
+import { type Expression, type ExpressionBuilder, type Kysely, type SqlBool } from 'kysely';
 import type { LoggedRevocationEvent, RevocationEvent } from '../../revocation/revocation-event.js';
 import type { Database, SqlDialectName } from '../database.js';
 import type { AuditRecord, SessionRecord } from '../records.js';
 import { toAuditRow, toMillis, toRevocationRow, toSession } from './rows.js';
+import { takeWriterLock } from './writer-lock.js';
 
 // Writes that several store operations share, each run inside the caller's transaction.
 
@@ -24,13 +25,13 @@ export async function insertRevocation(
   dialect: SqlDialectName,
   event: RevocationEvent,
 ): Promise<LoggedRevocationEvent> {
-  if (dialect === 'postgres') {
-    // Identity values are taken at insert but become visible at commit, so two writers can
-    // commit out of order, and a verifier that reads id 11 before id 10 commits moves its
-    // cursor past 10 for good. EXCLUSIVE mode queues writers of the log until commit (plain
-    // reads go on), so ids become visible in order. SQLite already has one writer at a time.
-    await sql`lock table revocations in exclusive mode`.execute(trx);
-  }
+  // Identity values are taken at insert but become visible at commit, so two writers could
+  // commit out of order, and a follower that reads id 11 before id 10 commits moves its
+  // cursor past 10 for good. Holding the log's writer lock from before the insert until
+  // commit makes ids visible in the order they were taken. An advisory lock rather than
+  // LOCK TABLE: an EXCLUSIVE table lock also conflicts with (auto)vacuum and with pruning,
+  // so log writers would stall behind them.
+  await takeWriterLock(trx, dialect, 'revocation log');
   const row = await trx
     .insertInto('revocations')
     .values(toRevocationRow(event))
