@@ -9,22 +9,21 @@ const SCHEME = /^([a-z][a-z0-9+.-]+):/i;
  * Open the store a URL names, migrated to the latest schema:
  * - `sqlite:<path>`, `sqlite://<path>` or a plain path: the embedded SQLite store
  *   (`sqlite::memory:` or `:memory:` for a throwaway database);
- * - `postgres://…`: not yet (arrives with the scale-out work).
+ * - `postgres://…` or `postgresql://…`: PostgreSQL, shared by several processes.
  *
- * The SQLite driver is loaded here, on demand, so code that never opens a store (a
- * verifier, the gateway) never loads the native module.
+ * Each driver is loaded here, on demand, so code that never opens a store (a verifier, the
+ * gateway) loads neither the native SQLite module nor pg.
  *
- * @throws TypeError for an unknown URL scheme or an empty path.
- * @throws Error for `postgres://` URLs, until PostgreSQL support lands.
- * @throws StoreError `ERR_STORE_UNAVAILABLE` when the database cannot be opened.
+ * @throws TypeError for an unknown URL scheme, an empty path or a malformed URL.
+ * @throws StoreError `ERR_STORE_UNAVAILABLE` when the database cannot be opened or reached
+ *   (the message says where and why, never a password).
  * @example
  * const store = await openStore('sqlite:.tessera/tessera.db');
  */
 export async function openStore(url: string): Promise<Store> {
   if (POSTGRES.test(url)) {
-    throw new Error(
-      'PostgreSQL support arrives with the scale-out work; use a SQLite path (sqlite:<file>) for now',
-    );
+    const { openPostgresStore } = await import('./postgres/open-postgres-store.js');
+    return openPostgresStore({ url });
   }
   let path = url;
   const scheme = SCHEME.exec(url)?.[1]?.toLowerCase();
@@ -33,7 +32,9 @@ export async function openStore(url: string): Promise<Store> {
     // sqlite:///var/lib/tessera.db names /var/lib/tessera.db, the way file:/// URLs do.
     if (path.startsWith('//')) path = path.slice(2);
   } else if (scheme !== undefined) {
-    throw new TypeError(`unknown store URL scheme "${scheme}:"; use sqlite:<file> or a path`);
+    throw new TypeError(
+      `unknown store URL scheme "${scheme}:"; use postgres://…, sqlite:<file> or a path`,
+    );
   }
   if (path === '') throw new TypeError('the store URL names no database file');
   const { openSqliteStore } = await import('./sqlite/open-sqlite-store.js');

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Socket } from 'node:net';
 import pg from 'pg';
 import { describe } from 'vitest';
+import { resolvePostgresUrl } from '../../src/store/postgres/postgres-target.js';
 
 /**
  * The outside services some tests need: PostgreSQL and Redis at their usual local ports, or at
@@ -101,7 +102,10 @@ export async function createTestDatabase(): Promise<TestDatabase> {
 }
 
 async function withAdmin(run: (client: pg.Client) => Promise<unknown>): Promise<void> {
-  const client = new pg.Client({ connectionString: POSTGRES_URL });
+  // With no user in the URL, the OS account, as psql and the store do (USER may be unset).
+  const client = new pg.Client({
+    connectionString: resolvePostgresUrl(POSTGRES_URL).connectionString,
+  });
   await client.connect();
   try {
     await run(client);

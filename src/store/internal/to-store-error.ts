@@ -17,6 +17,21 @@ const SOCKET_UNAVAILABLE = new Set([
   'EHOSTUNREACH',
 ]);
 
+// node-postgres (8.x) reports a lost or unreachable server with plain Errors that carry no
+// code, only these messages: the socket closed under a client, a client that already lost
+// its socket, a connect or pool checkout that timed out, and its own read timeout.
+const PG_UNAVAILABLE_MESSAGES = new Set([
+  'Connection terminated unexpectedly',
+  'Client has encountered a connection error and is not queryable',
+  'Connection terminated due to connection timeout',
+  'timeout exceeded when trying to connect',
+  'Query read timeout',
+]);
+
+function isPgUnavailableMessage(error: unknown): boolean {
+  return error instanceof Error && !('code' in error) && PG_UNAVAILABLE_MESSAGES.has(error.message);
+}
+
 function codeOf(error: unknown): string | null {
   if (typeof error !== 'object' || error === null || !('code' in error)) return null;
   return typeof error.code === 'string' ? error.code : null;
@@ -26,9 +41,10 @@ function isUnavailable(code: string): boolean {
   if (SOCKET_UNAVAILABLE.has(code)) return true;
   // SQLite: another process holds the lock past busy_timeout, or the file cannot be used.
   if (/^SQLITE_(BUSY|LOCKED|IOERR|CANTOPEN|FULL|READONLY)/.test(code)) return true;
-  // SQLSTATE classes 08 (connection), 53 (insufficient resources), 57P (shut down), and the
-  // two transaction failures a retry resolves (40001 serialization, 40P01 deadlock).
-  return /^(08...|53...|57P0.|40001|40P01)$/.test(code);
+  // SQLSTATE classes 08 (connection), 53 (insufficient resources), 57P (shut down), a
+  // statement or lock wait cut short by statement_timeout or lock_timeout (57014, 55P03),
+  // and the two transaction failures a retry resolves (40001 serialization, 40P01 deadlock).
+  return /^(08...|53...|57P0.|57014|55P03|40001|40P01)$/.test(code);
 }
 
 /**
@@ -37,15 +53,16 @@ function isUnavailable(code: string): boolean {
  */
 export function toStoreError(error: unknown, what: string): unknown {
   if (error instanceof StoreError) return error;
+  if (isPgUnavailableMessage(error)) return unavailable(error);
   const code = codeOf(error);
   if (code === null) return error;
   if (SQLITE_CONFLICT.has(code) || code === PG_UNIQUE_VIOLATION) {
     return new StoreError('ERR_STORE_CONFLICT', `${what} already exists`, { cause: error });
   }
-  if (isUnavailable(code)) {
-    return new StoreError('ERR_STORE_UNAVAILABLE', 'the database is unavailable or busy', {
-      cause: error,
-    });
-  }
+  if (isUnavailable(code)) return unavailable(error);
   return error;
+}
+
+function unavailable(cause: unknown): StoreError {
+  return new StoreError('ERR_STORE_UNAVAILABLE', 'the database is unavailable or busy', { cause });
 }
