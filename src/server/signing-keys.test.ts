@@ -1,7 +1,12 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TestClock } from '../../test/support/forge.js';
+import { createTestDatabase, describeWithService } from '../../test/support/services.js';
 import { generateMasterKey, Sealer } from '../keys/sealer.js';
 import { openStore } from '../store/open-store.js';
+import { openPostgresStore } from '../store/postgres/open-postgres-store.js';
 import type { Store } from '../store/store.js';
 import { SigningKeyManager, type KeyRotationPolicy } from './signing-keys.js';
 
@@ -90,5 +95,83 @@ describe('SigningKeyManager', () => {
     const log = await store.revocationsAfter(0, 10, clock.now());
     expect(log.map((entry) => [entry.kind, entry.value])).toEqual([['kid', first]]);
     await expect(keys.revoke('no-such-kid', event)).rejects.toThrow(/no signing key/);
+  });
+});
+
+/** A database several stores can open, as separate processes would. */
+interface SharedDatabase {
+  open(): Promise<Store>;
+  drop(): Promise<void>;
+}
+
+/**
+ * Three processes on one database: each opens its own store (its own connections) and key
+ * manager, and they start, or their maintenance timers fire, at the same moment.
+ */
+function describeProcesses(name: string, create: () => Promise<SharedDatabase>): void {
+  describe(`SigningKeyManager in three processes on one ${name} database`, () => {
+    let shared: SharedDatabase;
+    let stores: Store[];
+
+    beforeEach(async () => {
+      shared = await create();
+      stores = [];
+      for (let i = 0; i < 3; i++) stores.push(await shared.open());
+    });
+    afterEach(async () => {
+      await Promise.all(stores.map((each) => each.close()));
+      await shared.drop();
+    });
+
+    const loadAll = (): Promise<SigningKeyManager[]> =>
+      Promise.all(stores.map((each) => SigningKeyManager.load(each, sealer, clock, POLICY)));
+
+    it('creates one first key when all start at once on an empty database', async () => {
+      const managers = await loadAll();
+      const kids = new Set(managers.map((keys) => keys.getSigningKey().kid));
+      expect(kids.size).toBe(1);
+      expect(await stores[0]?.listSigningKeys()).toHaveLength(1);
+    });
+
+    it('rotates once when all their timers find the key due at the same moment', async () => {
+      const managers = await loadAll();
+      clock.advance(POLICY.rotateAfterSeconds * 1000);
+      const rotated = await Promise.all(managers.map((keys) => keys.rotateIfDue()));
+      expect(rotated.filter(Boolean)).toHaveLength(1);
+      expect(await stores[1]?.listSigningKeys()).toHaveLength(2);
+      // Every process now publishes the same two keys, the new one pending.
+      for (const keys of managers) {
+        await keys.reload();
+        expect(states(keys)).toEqual(['active', 'pending']);
+      }
+    });
+
+    it('lets one of several manual rotations through and tells the others one is pending', async () => {
+      const managers = await loadAll();
+      const results = await Promise.allSettled(managers.map((keys) => keys.rotate()));
+      expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
+      for (const result of results) {
+        if (result.status === 'rejected') expect(String(result.reason)).toMatch(/pending/);
+      }
+      expect(await stores[2]?.listSigningKeys()).toHaveLength(2);
+    });
+  });
+}
+
+describeProcesses('SQLite', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'tessera-keys-'));
+  return {
+    open: () => openStore(join(dir, 'tessera.db')),
+    drop: () => rm(dir, { recursive: true, force: true }),
+  };
+});
+
+await describeWithService('postgres', 'signing keys on PostgreSQL', () => {
+  describeProcesses('PostgreSQL', async () => {
+    const database = await createTestDatabase();
+    return {
+      open: () => openPostgresStore({ url: database.url, maxConnections: 2 }),
+      drop: () => database.drop(),
+    };
   });
 });

@@ -23,6 +23,12 @@ export interface KeyRotationPolicy {
   readonly rotateAfterSeconds: number;
 }
 
+/**
+ * How often a rotation reads the keys again after another process changed them first. One
+ * retry settles a race with another rotation; more cover a revocation landing in between.
+ */
+const MAX_ROTATION_ATTEMPTS = 3;
+
 function sealPurpose(kid: string): string {
   return `signing-key:${kid}`;
 }
@@ -54,22 +60,30 @@ export class SigningKeyManager implements KeySetSource {
     this.#policy = policy;
   }
 
-  /** Load the keys from the store, creating the first one on a new installation. */
+  /**
+   * Load the keys from the store, creating the first one on a new installation. Processes
+   * starting at once on an empty store all make a key, but only one is saved; the others
+   * load that one.
+   */
   static async load(
     store: Store,
     sealer: Sealer,
     clock: Clock,
     policy: KeyRotationPolicy,
   ): Promise<SigningKeyManager> {
-    let ring = await readRing(store, sealer, clock);
+    let ring = ringOf(await store.listSigningKeys(), sealer, clock);
     if (ring === null) {
       const now = clock.now();
       const key = await generateSigningKey(policy.algorithm);
-      await store.saveSigningKey(
-        record(key, sealer, 'active', now, now, null),
+      await store.addSigningKey(
+        {
+          key: record(key, sealer, 'active', now, now, null),
+          expectedKids: [],
+          changes: new Map(),
+        },
         audit(now, 'key.created', key.kid),
       );
-      ring = await readRing(store, sealer, clock);
+      ring = ringOf(await store.listSigningKeys(), sealer, clock);
       if (ring === null) throw new Error('the first signing key was not saved');
     }
     return new SigningKeyManager(ring, store, sealer, clock, policy);
@@ -95,7 +109,7 @@ export class SigningKeyManager implements KeySetSource {
 
   /** Re-read the schedule (another process or the CLI may have rotated or revoked a key). */
   async reload(): Promise<void> {
-    const ring = await readRing(this.#store, this.#sealer, this.#clock);
+    const ring = ringOf(await this.#store.listSigningKeys(), this.#sealer, this.#clock);
     if (ring !== null) this.#ring = ring;
   }
 
@@ -103,40 +117,75 @@ export class SigningKeyManager implements KeySetSource {
    * Schedule a new key: published now, signing after the pre-publication period; the current
    * key then verifies for the overlap period.
    *
-   * @throws Error when a rotation is already pending.
+   * @throws Error when a rotation is already pending (here or in another process).
    */
   async rotate(): Promise<SigningKey> {
-    await this.reload();
-    const entries = this.#ring.list();
-    if (entries.some((entry) => entry.state === 'pending'))
-      throw new Error('a key rotation is already pending');
-    const now = this.#clock.now();
-    const activatesAt = now + this.#policy.prepublishSeconds * 1000;
-    const next = await generateSigningKey(this.#policy.algorithm);
-    const current = this.#ring.getSigningKey();
-    const currentRow = (await this.#store.listSigningKeys()).find((row) => row.kid === current.kid);
-    await this.#store.saveSigningKey(
-      record(next, this.#sealer, 'pending', now, activatesAt, null),
-      audit(now, 'key.rotated', next.kid),
-    );
-    await this.#store.updateSigningKey(current.kid, {
-      state: 'active',
-      activatesAt: currentRow?.activatesAt ?? currentRow?.createdAt ?? now,
-      retiresAt: activatesAt + this.#policy.overlapSeconds * 1000,
+    const next = await this.#rotateWhen((ring) => {
+      if (ring.list().some((entry) => entry.state === 'pending')) {
+        throw new Error('a key rotation is already pending');
+      }
+      return true;
     });
-    await this.reload();
+    if (next === null) throw new Error('the signing keys kept changing; try again');
     return next;
   }
 
-  /** Rotate when the active key has reached its age and nothing is pending. */
+  /**
+   * Rotate when the active key has reached its age and nothing is pending. Of several
+   * processes whose timers fire at once, one rotates; the others return false.
+   */
   async rotateIfDue(): Promise<boolean> {
     if (this.#policy.rotateAfterSeconds <= 0) return false;
-    const rows = await this.#store.listSigningKeys();
-    const now = this.#clock.now();
-    const newest = Math.max(...rows.map((row) => row.activatesAt ?? row.createdAt));
-    if (now - newest < this.#policy.rotateAfterSeconds * 1000) return false;
-    await this.rotate();
-    return true;
+    const next = await this.#rotateWhen((_ring, rows) => {
+      const newest = Math.max(...rows.map((row) => row.activatesAt ?? row.createdAt));
+      return this.#clock.now() - newest >= this.#policy.rotateAfterSeconds * 1000;
+    });
+    return next !== null;
+  }
+
+  /**
+   * Read the keys, and if `wanted` says so, add a pending key in a store transaction that
+   * succeeds only if no other process changed the keys since they were read. When one did,
+   * read again and ask `wanted` again (which a completed rotation elsewhere now answers
+   * with "no"). Null when no key was added.
+   */
+  async #rotateWhen(
+    wanted: (ring: KeyRing, rows: readonly SigningKeyRecord[]) => boolean,
+  ): Promise<SigningKey | null> {
+    for (let attempt = 0; attempt < MAX_ROTATION_ATTEMPTS; attempt++) {
+      const rows = await this.#store.listSigningKeys();
+      const ring = ringOf(rows, this.#sealer, this.#clock);
+      if (ring === null) throw new Error('the store holds no signing key');
+      this.#ring = ring;
+      if (!wanted(ring, rows)) return null;
+      const now = this.#clock.now();
+      const activatesAt = now + this.#policy.prepublishSeconds * 1000;
+      const next = await generateSigningKey(this.#policy.algorithm);
+      const current = ring.getSigningKey();
+      const currentRow = rows.find((row) => row.kid === current.kid);
+      const added = await this.#store.addSigningKey(
+        {
+          key: record(next, this.#sealer, 'pending', now, activatesAt, null),
+          expectedKids: rows.map((row) => row.kid),
+          changes: new Map([
+            [
+              current.kid,
+              {
+                state: 'active',
+                activatesAt: currentRow?.activatesAt ?? currentRow?.createdAt ?? now,
+                retiresAt: activatesAt + this.#policy.overlapSeconds * 1000,
+              },
+            ],
+          ]),
+        },
+        audit(now, 'key.rotated', next.kid),
+      );
+      if (added) {
+        await this.reload();
+        return next;
+      }
+    }
+    return null;
   }
 
   /**
@@ -162,8 +211,7 @@ export class SigningKeyManager implements KeySetSource {
   }
 }
 
-async function readRing(store: Store, sealer: Sealer, clock: Clock): Promise<KeyRing | null> {
-  const rows = await store.listSigningKeys();
+function ringOf(rows: readonly SigningKeyRecord[], sealer: Sealer, clock: Clock): KeyRing | null {
   if (rows.length === 0) return null;
   const entries: ScheduledKey[] = rows.map((row) => ({
     key: importSigningKey(

@@ -1,5 +1,5 @@
-// Public API of the store part. The SQLite driver is not imported here: `openStore` loads
-// it on demand, so importing this module costs a verifier-only user nothing native.
+// Public API of the store part. No driver is imported here: `openStore` loads SQLite or pg
+// on demand, so importing this module costs a verifier-only user neither.
 export type {
   AuditLogTable,
   ClientsTable,
@@ -25,4 +25,10 @@ export type {
 } from './records.js';
 export { SESSION_END_REASONS } from './session-end-reasons.js';
 export { StoreError, type StoreErrorCode } from './store-error.js';
-export type { RotateRefreshTokenInput, RotationOutcome, Store } from './store.js';
+export type {
+  AddSigningKeyInput,
+  RotateRefreshTokenInput,
+  RotationOutcome,
+  SigningKeyChange,
+  Store,
+} from './store.js';

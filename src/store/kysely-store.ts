@@ -15,7 +15,13 @@ import type {
   SigningKeyRecord,
   UserRecord,
 } from './records.js';
-import type { RotateRefreshTokenInput, RotationOutcome, Store } from './store.js';
+import type {
+  AddSigningKeyInput,
+  RotateRefreshTokenInput,
+  RotationOutcome,
+  SigningKeyChange,
+  Store,
+} from './store.js';
 
 /** Options of {@link KyselyStore}. */
 export interface KyselyStoreOptions {
@@ -216,7 +222,14 @@ export class KyselyStore implements Store {
 
   saveSigningKey(key: SigningKeyRecord, audit: AuditRecord): Promise<void> {
     return this.#transact('a signing key with this kid', (trx) =>
-      logs.saveSigningKey(trx, key, audit),
+      logs.saveSigningKey(trx, this.#dialect, key, audit),
+    );
+  }
+
+  /** @throws TypeError when a change names a key that is not stored. */
+  addSigningKey(input: AddSigningKeyInput, audit: AuditRecord): Promise<boolean> {
+    return this.#transact('a signing key with this kid', (trx) =>
+      logs.addSigningKey(trx, this.#dialect, input, audit),
     );
   }
 
@@ -225,10 +238,7 @@ export class KyselyStore implements Store {
     return this.#run('signing key', (db) => logs.listSigningKeys(db));
   }
 
-  updateSigningKey(
-    kid: string,
-    change: Pick<SigningKeyRecord, 'state' | 'activatesAt' | 'retiresAt'>,
-  ): Promise<boolean> {
+  updateSigningKey(kid: string, change: SigningKeyChange): Promise<boolean> {
     return this.#run('signing key', (db) => logs.updateSigningKey(db, kid, change));
   }
 

@@ -53,6 +53,21 @@ export interface RotateRefreshTokenInput {
   readonly reuseAudit: (session: SessionRecord) => AuditRecord;
 }
 
+/** A schedule change of a stored signing key. */
+export type SigningKeyChange = Pick<SigningKeyRecord, 'state' | 'activatesAt' | 'retiresAt'>;
+
+/** Input of {@link Store.addSigningKey}. */
+export interface AddSigningKeyInput {
+  readonly key: SigningKeyRecord;
+  /**
+   * The kids of every stored key when the caller decided to add this one. The key is added
+   * only if the stored keys are still exactly these.
+   */
+  readonly expectedKids: readonly string[];
+  /** Schedule changes of stored keys (the key the new one replaces), made in the same transaction. */
+  readonly changes: ReadonlyMap<string, SigningKeyChange>;
+}
+
 /**
  * Tessera's durable state, behind narrow operations shaped by use. Each operation that
  * changes more than one row is atomic: a crash leaves either all of it or none of it. Every
@@ -127,12 +142,18 @@ export interface Store {
 
   // Signing keys
   saveSigningKey(key: SigningKeyRecord, audit: AuditRecord): Promise<void>;
+  /**
+   * Add a key (the first one, or a rotation's next one) and apply `changes`, in one
+   * transaction, if the stored keys are still `expectedKids`; false, writing nothing, when
+   * another process changed them first. Key-set writers queue behind one another, so of
+   * several processes deciding from the same keys at once, exactly one adds its key.
+   *
+   * @throws TypeError when a change names a key that is not stored.
+   */
+  addSigningKey(input: AddSigningKeyInput, audit: AuditRecord): Promise<boolean>;
   listSigningKeys(): Promise<SigningKeyRecord[]>;
   /** Move a key along its life (pending → active → retiring). */
-  updateSigningKey(
-    kid: string,
-    change: Pick<SigningKeyRecord, 'state' | 'activatesAt' | 'retiresAt'>,
-  ): Promise<boolean>;
+  updateSigningKey(kid: string, change: SigningKeyChange): Promise<boolean>;
   /** Delete a key at once and log a `kid` revocation. */
   deleteSigningKey(kid: string, revocation: RevocationEvent, audit: AuditRecord): Promise<boolean>;
 

@@ -305,6 +305,54 @@ export function describeStore(
       });
     });
 
+    describe('signing key set', () => {
+      const retire = { state: 'active', activatesAt: NOW, retiresAt: NOW + DAY } as const;
+
+      it('adds a key only while the stored keys are the expected ones', async () => {
+        const first = { key: key('k1'), expectedKids: [], changes: new Map() };
+        expect(await store.addSigningKey(first, audit('key.created'))).toBe(true);
+        // Decided from an empty key set, which is no longer so: nothing is written.
+        const stale = { ...first, key: key('k9') };
+        expect(await store.addSigningKey(stale, audit('key.created'))).toBe(false);
+        const next = {
+          key: { ...key('k2', NOW + 1), state: 'pending', activatesAt: NOW + 10 },
+          expectedKids: ['k1'],
+          changes: new Map([['k1', retire]]),
+        } as const;
+        expect(await store.addSigningKey(next, audit('key.rotated'))).toBe(true);
+        expect(await store.listSigningKeys()).toEqual([{ ...key('k1'), ...retire }, next.key]);
+        expect(await auditTypes(store)).toEqual(['key.rotated', 'key.created']);
+      });
+
+      it('adds nothing when a change names a key that is not stored', async () => {
+        await store.addSigningKey(
+          { key: key('k1'), expectedKids: [], changes: new Map() },
+          audit('key.created'),
+        );
+        const bad = { key: key('k2'), expectedKids: ['k1'], changes: new Map([['nope', retire]]) };
+        await expect(store.addSigningKey(bad, audit('key.rotated'))).rejects.toBeInstanceOf(
+          TypeError,
+        );
+        expect((await store.listSigningKeys()).map((found) => found.kid)).toEqual(['k1']);
+        expect(await auditTypes(store)).toEqual(['key.created']);
+      });
+
+      it('lets exactly one of several concurrent adds from the same key set through', async () => {
+        // Open the connections first (where there is a pool), so the adds really overlap.
+        await Promise.all(Array.from({ length: 8 }, () => store.listSigningKeys()));
+        const results = await Promise.all(
+          ['a', 'b', 'c', 'd'].map((kid) =>
+            store.addSigningKey(
+              { key: key(kid), expectedKids: [], changes: new Map() },
+              audit('key.created'),
+            ),
+          ),
+        );
+        expect(results.filter(Boolean)).toHaveLength(1);
+        expect(await store.listSigningKeys()).toHaveLength(1);
+      });
+    });
+
     describe('audit log', () => {
       it('appends lines and lists the newest first', async () => {
         const detail = { reason: 'bad password', attempts: 3, locked: false, note: null };

@@ -2,8 +2,10 @@ import type { Kysely } from 'kysely';
 import type { LoggedRevocationEvent, RevocationEvent } from '../../revocation/revocation-event.js';
 import type { Database, SqlDialectName } from '../database.js';
 import type { AuditRecord, SigningKeyRecord } from '../records.js';
+import type { AddSigningKeyInput, SigningKeyChange } from '../store.js';
 import * as rows from './rows.js';
 import { insertAudit, insertRevocation } from './session-writes.js';
+import { takeWriterLock } from './writer-lock.js';
 
 // The revocation log, signing keys and the audit log. Functions that write several rows
 // expect to run inside a transaction.
@@ -46,11 +48,37 @@ export async function pruneRevocations(db: Kysely<Database>, now: number): Promi
 
 export async function saveSigningKey(
   trx: Kysely<Database>,
+  dialect: SqlDialectName,
   key: SigningKeyRecord,
   audit: AuditRecord,
 ): Promise<void> {
+  await takeWriterLock(trx, dialect, 'signing keys');
   await trx.insertInto('signing_keys').values(rows.toSigningKeyRow(key)).execute();
   await insertAudit(trx, audit);
+}
+
+export async function addSigningKey(
+  trx: Kysely<Database>,
+  dialect: SqlDialectName,
+  input: AddSigningKeyInput,
+  audit: AuditRecord,
+): Promise<boolean> {
+  // Under the lock, and on PostgreSQL read in a statement that starts after it was granted
+  // (READ COMMITTED), so this sees every key a writer ahead of us committed.
+  await takeWriterLock(trx, dialect, 'signing keys');
+  const stored = await trx.selectFrom('signing_keys').select('kid').execute();
+  const expected = new Set(input.expectedKids);
+  if (stored.length !== expected.size || stored.some((row) => !expected.has(row.kid))) {
+    return false;
+  }
+  await trx.insertInto('signing_keys').values(rows.toSigningKeyRow(input.key)).execute();
+  for (const [kid, change] of input.changes) {
+    if (!(await updateSigningKey(trx, kid, change))) {
+      throw new TypeError(`no signing key has kid ${kid}`);
+    }
+  }
+  await insertAudit(trx, audit);
+  return true;
 }
 
 export async function listSigningKeys(db: Kysely<Database>): Promise<SigningKeyRecord[]> {
@@ -66,7 +94,7 @@ export async function listSigningKeys(db: Kysely<Database>): Promise<SigningKeyR
 export async function updateSigningKey(
   db: Kysely<Database>,
   kid: string,
-  change: Pick<SigningKeyRecord, 'state' | 'activatesAt' | 'retiresAt'>,
+  change: SigningKeyChange,
 ): Promise<boolean> {
   const result = await db
     .updateTable('signing_keys')
@@ -83,6 +111,7 @@ export async function deleteSigningKey(
   revocation: RevocationEvent,
   audit: AuditRecord,
 ): Promise<boolean> {
+  await takeWriterLock(trx, dialect, 'signing keys');
   const result = await trx.deleteFrom('signing_keys').where('kid', '=', kid).executeTakeFirst();
   if (result.numDeletedRows === 0n) return false;
   await insertRevocation(trx, dialect, revocation);
