@@ -30,8 +30,14 @@ export type KeyErrorCode =
  */
 export type StoreErrorCode = 'ERR_STORE_CONFLICT' | 'ERR_STORE_UNAVAILABLE';
 
+/**
+ * Codes of the `sessions` part: `ERR_THROTTLE_UNAVAILABLE` (the shared store of login
+ * counters cannot be reached, so no attempt is counted or allowed; retrying may help).
+ */
+export type SessionErrorCode = 'ERR_THROTTLE_UNAVAILABLE';
+
 /** Every code a Tessera error can carry; `switch (err.code)` narrows on it. */
-export type TesseraErrorCode = TokenErrorCode | KeyErrorCode | StoreErrorCode;
+export type TesseraErrorCode = TokenErrorCode | KeyErrorCode | StoreErrorCode | SessionErrorCode;
 
 /** Base class of every error Tessera throws for bad input. */
 export class TesseraError extends Error {
