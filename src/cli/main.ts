@@ -19,7 +19,8 @@ try {
     process.exitCode = done || error.exitCode === 0 ? 0 : EXIT_USAGE;
   } else if (isTesseraError(error)) {
     process.stderr.write(`tessera: ${error.message} (${error.code})\n`);
-    process.exitCode = EXIT_USAGE;
+    // A database that is down or busy is operational, like a taken port; the rest are mistakes.
+    process.exitCode = error.code === 'ERR_STORE_UNAVAILABLE' ? 1 : EXIT_USAGE;
   } else if (error instanceof TypeError || error instanceof ConfigError) {
     process.stderr.write(`tessera: ${error.message}\n`);
     process.exitCode = EXIT_USAGE;

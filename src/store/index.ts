@@ -14,6 +14,7 @@ export type {
 export { KyselyStore, type KyselyStoreOptions } from './kysely-store.js';
 export { listMigrations, migrateToLatest } from './migrations/migrate-to-latest.js';
 export { openStore } from './open-store.js';
+export { redactDatabaseUrl } from './redact-database-url.js';
 export type {
   AuditRecord,
   ClientRecord,

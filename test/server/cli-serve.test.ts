@@ -3,7 +3,8 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { resolvePostgresUrl } from '../../src/store/postgres/postgres-target.js';
 import {
   basic,
   login,
@@ -15,6 +16,7 @@ import {
   waitFor,
   withBearer,
 } from '../support/server-fixture.js';
+import { createTestDatabase, describeWithService, type TestDatabase } from '../support/services.js';
 import { SseStream } from './sse-stream.js';
 
 // The built CLI as operators run it: `tessera serve` in a child process, and the admin
@@ -73,6 +75,16 @@ afterEach(async () => {
   for (const blocker of blockers.splice(0)) blocker.close();
   await harness.cleanup();
 });
+
+/** A port on 127.0.0.1 that nothing listens on (it was free a moment ago). */
+async function closedPort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((done) => probe.listen(0, '127.0.0.1', done));
+  const address = probe.address();
+  await new Promise((done) => probe.close(done));
+  if (typeof address !== 'object' || address === null) throw new Error('no port');
+  return address.port;
+}
 
 /** Start `tessera serve` and wait until it prints `until` (or exits, or times out). */
 async function serve(args: readonly string[], until: RegExp) {
@@ -156,6 +168,33 @@ describe('tessera serve', SLOW, () => {
     expect(result.stderr).not.toMatch(STACK_FRAME);
   });
 
+  it('exits 1 with one clear line when PostgreSQL is unreachable, never showing the password', async () => {
+    const port = await closedPort();
+    const dataDir = await harness.tempDir();
+    const db = `postgres://tessera:hunter2-secret@127.0.0.1:${port}/tessera`;
+    const expected =
+      `tessera: cannot connect to PostgreSQL at 127.0.0.1:${port}, database "tessera", ` +
+      'user "tessera": connection refused (is PostgreSQL running and listening there?) ' +
+      '(ERR_STORE_UNAVAILABLE)\n';
+    const served = await tessera([
+      'serve',
+      '--port',
+      '0',
+      '--issuer',
+      'http://127.0.0.1',
+      '--data-dir',
+      dataDir,
+      '--db',
+      db,
+    ]);
+    const listed = await tessera(['users', 'list', '--data-dir', dataDir, '--db', db]);
+    for (const result of [served, listed]) {
+      expect(result.code).toBe(1);
+      expect(result.stderr).toBe(expected);
+      expect(`${result.stdout}${result.stderr}`).not.toContain('hunter2');
+    }
+  });
+
   it.each([
     [['--access-token-ttl', '5'], '--access-token-ttl'],
     [['--refresh-grace', '61'], '--refresh-grace'],
@@ -230,4 +269,58 @@ describe('admin commands against the data directory of a running server', SLOW, 
     expect(Date.now() - started).toBeLessThan(5_000);
     expect((await refresh(url, tokens.refreshToken)).body['error']).toBe('invalid_grant');
   });
+});
+
+await describeWithService('postgres', 'tessera serve and the admin commands on PostgreSQL', () => {
+  let database: TestDatabase;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await database.drop();
+  });
+
+  it(
+    'shows the database without its password, and the admin CLI reaches the same database',
+    SLOW,
+    async () => {
+      const dataDir = await harness.tempDir();
+      // The test server trusts local connections, so any password is accepted (and must not show).
+      const db = new URL(resolvePostgresUrl(database.url).connectionString);
+      db.password = 'hunter2-secret';
+      const { output } = await serve(
+        [
+          '--port',
+          '0',
+          '--issuer',
+          'http://127.0.0.1',
+          '--data-dir',
+          dataDir,
+          '--db',
+          db.toString(),
+        ],
+        /auth\/sessions -H/,
+      );
+      const { stdout, stderr } = output();
+      const url = /listening on (http:\/\/127\.0\.0\.1:\d+)\n/.exec(stdout)?.[1] ?? '';
+      expect(stdout, stderr).toContain(
+        `database ${db.toString().replace('hunter2-secret', '***')}\n`,
+      );
+      // The first-run hint points the admin command at the same database.
+      expect(stdout).toContain(
+        `--data-dir ${dataDir} --db '${db.toString().replace('hunter2-secret', '***')}'`,
+      );
+      expect(`${stdout}${stderr}`).not.toContain('hunter2');
+
+      const passphrase = 'a long passphrase of yours';
+      const added = await tessera(
+        ['users', 'add', 'alice', '--password-stdin', '--data-dir', dataDir, '--db', db.toString()],
+        `${passphrase}\n`,
+      );
+      expect(added.code, added.stderr).toBe(0);
+      const tokens = await login(url, 'alice', passphrase);
+      expect((await withBearer(`${url}/auth/sessions`, tokens.accessToken)).status).toBe(200);
+    },
+  );
 });

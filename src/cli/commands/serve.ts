@@ -1,4 +1,4 @@
-import { basename, relative } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { Option, type Command } from 'commander';
 import {
   resolveServerConfig,
@@ -6,6 +6,7 @@ import {
   type ServerConfig,
 } from '../../server/server-config.js';
 import { startServer } from '../../server/start-server.js';
+import { redactDatabaseUrl } from '../../store/redact-database-url.js';
 import type { CliIo } from '../cli-io.js';
 
 /** How the user ran this command: `tessera` when installed as one, else `node <path>`. */
@@ -18,8 +19,13 @@ function selfCommand(): string {
 
 /** The lines a new user needs: how to add an account and log in, with commands that work as shown. */
 function firstRunHelp(url: string, config: ServerConfig): string {
-  const dataFlag =
+  let dataFlag =
     config.dataDir === `${process.cwd()}/.tessera` ? '' : ` --data-dir ${config.dataDir}`;
+  // Another database than the data directory's: the admin command must be told (the password,
+  // shown as ***, is for the operator to fill in).
+  if (config.db !== join(config.dataDir, 'tessera.db')) {
+    dataFlag += ` --db '${redactDatabaseUrl(config.db)}'`;
+  }
   return [
     '',
     'No users yet. In another terminal:',
@@ -51,7 +57,8 @@ export function registerServeCommand(program: Command, io: CliIo): void {
       logger: { level: process.env['TESSERA_LOG_LEVEL'] ?? 'warn' },
     });
     io.stdout(`Tessera auth server listening on ${server.url}\n`);
-    io.stdout(`  issuer ${config.issuer}; data in ${config.dataDir}; database ${config.db}\n`);
+    const database = redactDatabaseUrl(config.db);
+    io.stdout(`  issuer ${config.issuer}; data in ${config.dataDir}; database ${database}\n`);
     if (server.masterKey.source === 'created') {
       io.stdout(
         `  created master key ${server.masterKey.path ?? ''} (mode 0600): back it up; without it the signing keys cannot be read\n`,
