@@ -76,6 +76,16 @@ describe('Denylist revokes exactly what each kind names', () => {
     expect(denylist.isRevoked(...token({ sub: 'u2', iat: at / 1000 - 1 }))).toBe(false);
   });
 
+  it('sub: compares to the ms, though its filter keeps whole seconds', () => {
+    const { denylist } = setup();
+    const at = T0 + 60_500;
+    denylist.add(event('sub', 'u1', at));
+    expect(denylist.isRevoked(...token({ sub: 'u1', iat: (T0 + 60_000) / 1000 }))).toBe(true);
+    expect(denylist.isRevoked(...token({ sub: 'u1', iat: (T0 + 60_499) / 1000 }))).toBe(true);
+    expect(denylist.isRevoked(...token({ sub: 'u1', iat: at / 1000 }))).toBe(false);
+    expect(denylist.isRevoked(...token({ sub: 'u1', iat: (T0 + 61_000) / 1000 }))).toBe(false);
+  });
+
   it('sub: a token without iat (or a non-numeric one) is revoked: fail closed', () => {
     const { denylist } = setup();
     denylist.add(event('sub', 'u1'));

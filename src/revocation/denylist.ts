@@ -2,7 +2,8 @@ import { systemClock, type Clock } from '../token/clock.js';
 import type { JwsHeader } from '../token/jws-header.js';
 import type { JwtClaims } from '../token/jwt-claims.js';
 import { ExpiryHeap } from './internal/expiry-heap.js';
-import { FilteredMap } from './internal/filtered-map.js';
+import { FingerprintTable } from './internal/fingerprint-table.js';
+import { Fingerprinter } from './internal/fingerprint.js';
 import { isRevocationKind, type RevocationEvent, type RevocationKind } from './revocation-event.js';
 
 /** Options of {@link Denylist}. */
@@ -11,21 +12,34 @@ export interface DenylistOptions {
   readonly clock?: Clock;
 }
 
-/** A user's "revoked before" time and when the entry may go. Mutable: re-adds update in place. */
-interface SubjectEntry {
-  revokedBefore: number;
-  expiresAt: number;
-}
-
+/** Table indices, as the expiry heap records them. */
+const JTI = 0;
+const SID = 1;
+const SUB = 2;
+const KID = 3;
+const KIND_INDEX: Readonly<Record<RevocationKind, number>> = {
+  jti: JTI,
+  sid: SID,
+  sub: SUB,
+  kid: KID,
+};
 /**
  * The in-memory set of revocations every verifier holds, checked on every request.
  *
- * One map per kind, so a lookup hashes only the identifiers the token carries; a large map has
- * a Bloom filter in front, so that the usual answer, "not revoked", rarely waits on memory
- * beyond the CPU caches (see internal/filtered-map.ts). Every entry
- * carries its `expiresAt` and sits in a min-heap ordered by it; entries are dropped once due,
- * by {@link prune} and by {@link add} whenever the earliest entry is due, so memory follows the
- * number of revocations that can still matter, not the number ever made.
+ * One table per kind, so a lookup hashes only the identifiers the token carries, and skips
+ * kinds with no entries. Entries are fingerprints of the values in typed arrays, not the
+ * strings themselves (see internal/fingerprint.ts): a million entries take about 70 MB outside
+ * the garbage-collected heap, and cost the rest of the process nothing at collection time. A
+ * fingerprint shared by two values (about one chance in 10^13 per lookup at a million entries)
+ * can only refuse a token, never accept one.
+ *
+ * Each table has a filter in front (see internal/fingerprint-table.ts), asked with a sample of
+ * eight characters of the value: most values that are not listed, and most subs listed before
+ * the token was issued, end there, without reading the whole value or a record.
+ *
+ * Every entry carries its `expiresAt` and sits in a min-heap ordered by it; entries are dropped
+ * once due, by {@link prune} and by {@link add} whenever the earliest entry is due, so memory
+ * follows the number of revocations that can still matter, not the number ever made.
  *
  * @example
  * const denylist = new Denylist();
@@ -33,18 +47,26 @@ interface SubjectEntry {
  * const verifier = new JwtVerifier({ ...options, isRevoked: (c, h) => denylist.isRevoked(c, h) });
  */
 export class Denylist {
-  /** Maps hold each value's `expiresAt`, so a stale heap entry can tell it was superseded. */
-  readonly #jti = new FilteredMap<number>();
-  readonly #sid = new FilteredMap<number>();
-  readonly #sub = new FilteredMap<SubjectEntry>();
-  // A token's kid comes from a cached header: the same string, hash cached, bucket in cache.
-  // A filter would only add the cost of hashing it in JavaScript.
-  readonly #kid = new FilteredMap<number>({ filtered: false });
+  readonly #fingerprint = new Fingerprinter();
+  /** One table per kind; the `sub` table's number is the "revoked before" time. */
+  readonly #jtis = new FingerprintTable(false);
+  readonly #sids = new FingerprintTable(false);
+  readonly #subs = new FingerprintTable(true);
+  readonly #kids = new FingerprintTable(false);
+  /** Indexed by {@link KIND_INDEX}. */
+  readonly #tables: readonly FingerprintTable[] = [this.#jtis, this.#sids, this.#subs, this.#kids];
   readonly #heap = new ExpiryHeap();
   readonly #clock: Clock;
+  /** The kid looked up last and its fingerprint. */
+  #lastKid: string | undefined;
+  #lastKidHigh = 0;
+  #lastKidLow = 0;
   /** Bound once, so pruning allocates no closure. */
-  readonly #dropIfDue = (kind: RevocationKind, value: string, dueAt: number): void => {
-    this.#drop(kind, value, dueAt);
+  readonly #dropIfDue = (kind: number, high: number, low: number, dueAt: number): void => {
+    const table = this.#tableAt(kind);
+    const slot = table.find(high, low);
+    // A later re-add moved the entry's expiresAt past dueAt: the popped heap entry is stale.
+    if (slot >= 0 && table.expiryAt(slot) <= dueAt) table.removeAt(slot);
   };
 
   /** @throws TypeError when `clock` has no `now()`. */
@@ -100,21 +122,47 @@ export class Denylist {
    * if (denylist.isRevoked(result.claims, result.header, result.key.kid)) throw new Error('revoked');
    */
   isRevoked(claims: JwtClaims, header: JwsHeader, kid: string | undefined = header.kid): boolean {
+    const fingerprint = this.#fingerprint;
+    // For each kind: skip an empty table, then ask its filter, which clears most values that
+    // are not listed from a sample of eight characters; only the rest are fingerprinted.
     const jti = claims.jti;
-    if (jti !== undefined && this.#jti.size !== 0 && this.#jti.has(jti)) return true;
+    const jtis = this.#jtis;
+    if (jti !== undefined && jtis.size !== 0 && jtis.mayHold(fingerprint.sample(jti))) {
+      fingerprint.finish(jti);
+      if (jtis.find(fingerprint.high, fingerprint.low) >= 0) return true;
+    }
     const sid = claims.sid;
-    if (sid !== undefined && this.#sid.size !== 0 && this.#sid.has(sid)) return true;
+    const sids = this.#sids;
+    if (sid !== undefined && sids.size !== 0 && sids.mayHold(fingerprint.sample(sid))) {
+      fingerprint.finish(sid);
+      if (sids.find(fingerprint.high, fingerprint.low) >= 0) return true;
+    }
     const sub = claims.sub;
-    if (sub !== undefined && this.#sub.size !== 0) {
-      const entry = this.#sub.get(sub);
-      if (entry !== undefined) {
-        const iat = claims.iat;
+    const subs = this.#subs;
+    if (sub !== undefined && subs.size !== 0) {
+      const iat = claims.iat;
+      // The sub filter also answers "revoked after iat?" per sample: a token issued after its
+      // user's last log-out-everywhere, the usual case for a listed sub, ends here.
+      const seconds = typeof iat === 'number' ? iat : Number.NaN;
+      if (subs.mayHoldAfter(fingerprint.sample(sub), seconds)) {
+        fingerprint.finish(sub);
+        const slot = subs.find(fingerprint.high, fingerprint.low);
         // `iat` is in seconds, `revokedBefore` in ms. Written as !(>=) so that a missing or
         // non-numeric `iat` (NaN included) counts as revoked: fail closed.
-        if (typeof iat !== 'number' || !(iat * 1000 >= entry.revokedBefore)) return true;
+        if (slot >= 0 && !(seconds * 1000 >= subs.numberAt(slot))) return true;
       }
     }
-    return kid !== undefined && this.#kid.size !== 0 && this.#kid.has(kid);
+    const kids = this.#kids;
+    if (kid === undefined || kids.size === 0) return false;
+    // Tokens signed by one key carry one kid, the same string from the verifier's header
+    // cache: its fingerprint is remembered rather than computed on every call.
+    if (kid !== this.#lastKid) {
+      fingerprint.compute(kid);
+      this.#lastKidHigh = fingerprint.high;
+      this.#lastKidLow = fingerprint.low;
+      this.#lastKid = kid;
+    }
+    return kids.find(this.#lastKidHigh, this.#lastKidLow) >= 0;
   }
 
   /**
@@ -132,7 +180,7 @@ export class Denylist {
 
   /** Number of entries, all kinds together. */
   get size(): number {
-    return this.#jti.size + this.#sid.size + this.#sub.size + this.#kid.size;
+    return this.#jtis.size + this.#sids.size + this.#subs.size + this.#kids.size;
   }
 
   /**
@@ -142,7 +190,25 @@ export class Denylist {
    * const { jti, sid, sub, kid } = denylist.sizes();
    */
   sizes(): Record<RevocationKind, number> {
-    return { jti: this.#jti.size, sid: this.#sid.size, sub: this.#sub.size, kid: this.#kid.size };
+    return {
+      jti: this.#jtis.size,
+      sid: this.#sids.size,
+      sub: this.#subs.size,
+      kid: this.#kids.size,
+    };
+  }
+
+  /** Bytes the denylist's tables and expiry heap hold (all outside the garbage-collected heap). */
+  get byteLength(): number {
+    let bytes = this.#heap.byteLength;
+    for (const table of this.#tables) bytes += table.byteLength;
+    return bytes;
+  }
+
+  #tableAt(index: number): FingerprintTable {
+    const table = this.#tables[index];
+    if (table === undefined) throw new RangeError(`no denylist table ${index}`);
+    return table;
   }
 
   #add(event: RevocationEvent, now: number): void {
@@ -151,51 +217,25 @@ export class Denylist {
     if (this.#heap.peekTime() <= now) this.prune(now);
     const { kind, value, at, expiresAt } = event;
     if (expiresAt <= now) return;
-    if (kind === 'sub') {
-      const entry = this.#sub.get(value);
-      if (entry === undefined) {
-        this.#sub.set(value, { revokedBefore: at, expiresAt });
-        this.#heap.push(expiresAt, kind, value);
-        return;
-      }
-      if (at > entry.revokedBefore) entry.revokedBefore = at;
-      if (expiresAt > entry.expiresAt) {
-        entry.expiresAt = expiresAt;
-        // The earlier heap entry stays behind; #drop recognises it as stale.
-        this.#heap.push(expiresAt, kind, value);
-      }
+    const index = KIND_INDEX[kind];
+    const table = this.#tableAt(index);
+    const fingerprint = this.#fingerprint;
+    const sample = fingerprint.sample(value);
+    fingerprint.finish(value);
+    const { high, low } = fingerprint;
+    let slot = table.find(high, low);
+    if (slot < 0) {
+      slot = table.insert(high, low, sample);
+      table.setExpiryAt(slot, expiresAt);
+      if (index === SUB) table.setNumberAt(slot, at);
+      this.#heap.push(expiresAt, index, high, low);
       return;
     }
-    const map = this.#mapOf(kind);
-    const current = map.get(value);
-    if (current !== undefined && current >= expiresAt) return;
-    map.set(value, expiresAt);
-    this.#heap.push(expiresAt, kind, value);
-  }
-
-  /**
-   * Remove `value` if its current entry is the one that fell due at `dueAt`. A later re-add
-   * moved its `expiresAt` past `dueAt`, and then the popped heap entry is stale: keep it.
-   */
-  #drop(kind: RevocationKind, value: string, dueAt: number): void {
-    if (kind === 'sub') {
-      const entry = this.#sub.get(value);
-      if (entry !== undefined && entry.expiresAt <= dueAt) this.#sub.delete(value);
-      return;
-    }
-    const map = this.#mapOf(kind);
-    const expiresAt = map.get(value);
-    if (expiresAt !== undefined && expiresAt <= dueAt) map.delete(value);
-  }
-
-  #mapOf(kind: Exclude<RevocationKind, 'sub'>): FilteredMap<number> {
-    switch (kind) {
-      case 'jti':
-        return this.#jti;
-      case 'sid':
-        return this.#sid;
-      case 'kid':
-        return this.#kid;
+    if (index === SUB && at > table.numberAt(slot)) table.setNumberAt(slot, at);
+    if (expiresAt > table.expiryAt(slot)) {
+      table.setExpiryAt(slot, expiresAt);
+      // The earlier heap entry stays behind; #dropIfDue recognises it as stale.
+      this.#heap.push(expiresAt, index, high, low);
     }
   }
 }
