@@ -3,7 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { startBenchServer, type BenchServer } from './internal/http-bench-server.js';
 import { logIn, mapConcurrently, refreshOnce } from './internal/http-client.js';
 import { runLoad, type LoadResult } from './internal/http-load.js';
-import { RefreshChains, type ChainStats } from './internal/http-refresh-chain.js';
+import { runRefreshLoad, type ChainStats } from './internal/http-refresh-chain.js';
 import { benchSettings } from './internal/settings.js';
 import { formatOps, formatTable } from './internal/table.js';
 
@@ -116,9 +116,10 @@ async function measure(server: BenchServer): Promise<void> {
 
   let tokens = pairs.map((pair) => pair.refreshToken);
   if (SETTINGS.warmupSeconds > 0) {
-    tokens = (await runRefresh(url, tokens, SETTINGS.warmupSeconds)).liveTokens;
+    tokens = (await runRefreshLoad(url, tokens, SETTINGS.warmupSeconds, SETTINGS.connections))
+      .liveTokens;
   }
-  const refresh = await runRefresh(url, tokens, SETTINGS.refreshSeconds);
+  const refresh = await runRefreshLoad(url, tokens, SETTINGS.refreshSeconds, SETTINGS.connections);
   const { stats } = refresh;
   rows.push({
     subject: 'POST /oauth/token refresh rotation (chained)',
@@ -146,22 +147,6 @@ async function measure(server: BenchServer): Promise<void> {
 
   printTable(rows);
   printVerdict(refresh.result, stats, stillLive, refresh.liveTokens.length);
-}
-
-/** One chained refresh run over `tokens`; returns its result and the tokens still live after. */
-async function runRefresh(
-  url: string,
-  tokens: readonly string[],
-  seconds: number,
-): Promise<{ result: LoadResult; stats: ChainStats; liveTokens: string[] }> {
-  const chains = new RefreshChains(tokens, SETTINGS.connections);
-  const result = await runLoad({
-    url,
-    connections: SETTINGS.connections,
-    seconds,
-    setupClient: chains.setupClient,
-  });
-  return { result, stats: chains.finish(), liveTokens: chains.liveTokens() };
 }
 
 function printPreamble(server: BenchServer): void {

@@ -1,5 +1,6 @@
 import type autocannon from 'autocannon';
 import { readTokenPair, refreshForm } from './http-client.js';
+import { runLoad, type LoadResult } from './http-load.js';
 
 /** One session's refresh-token chain: the token to present next. */
 interface Link {
@@ -146,4 +147,23 @@ export class RefreshChains {
     link.token = token;
     link.state = 'idle';
   }
+}
+
+/** What {@link runRefreshLoad} measured, and the tokens still live after it. */
+export interface RefreshLoad {
+  readonly result: LoadResult;
+  readonly stats: ChainStats;
+  readonly liveTokens: string[];
+}
+
+/** One chained refresh run on `url` over `tokens` (one live token per session), `connections` at a time. */
+export async function runRefreshLoad(
+  url: string,
+  tokens: readonly string[],
+  seconds: number,
+  connections: number,
+): Promise<RefreshLoad> {
+  const chains = new RefreshChains(tokens, connections);
+  const result = await runLoad({ url, connections, seconds, setupClient: chains.setupClient });
+  return { result, stats: chains.finish(), liveTokens: chains.liveTokens() };
 }

@@ -60,6 +60,10 @@ export async function connectRedis(
     commandTimeout: options.commandTimeoutMs ?? 1000,
     connectTimeout: connectTimeoutMs,
     retryStrategy: retryDelayMs,
+    // On disconnect ioredis ends the socket and arms a timer to destroy it, cleared only by
+    // the socket's `close`; a socket that had already closed (Redis down) never emits it
+    // again, and the timer held the process open for ioredis's default 2 s.
+    disconnectTimeout: 100,
   });
   let down = false;
   client.on('error', (error: Error) => {

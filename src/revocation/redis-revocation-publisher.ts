@@ -1,5 +1,5 @@
 import { systemClock, type Clock } from '../token/clock.js';
-import { encodeStreamEntry } from './internal/stream-entry.js';
+import { decodeStreamEntry, encodeStreamEntry, parseEntries } from './internal/stream-entry.js';
 import type { RedisClient } from './redis-connection.js';
 import type { LoggedRevocationEvent } from './revocation-event.js';
 
@@ -80,6 +80,22 @@ export class RedisRevocationPublisher {
     this.#inFlight.add(sent);
     void sent.finally(() => this.#inFlight.delete(sent));
     return sent;
+  }
+
+  /**
+   * The log id of the stream's last entry: every event up to it was durable before it was
+   * published, so a writer may start looking for its own new events there rather than at the
+   * start of the log. Null when the stream is empty, its last entry unreadable, or Redis
+   * unreachable (never rejects).
+   */
+  async lastPublishedLogId(): Promise<number | null> {
+    try {
+      const reply = await this.#redis.call('XREVRANGE', this.#key, '+', '-', 'COUNT', '1');
+      const last = parseEntries(reply)[0];
+      return last === undefined ? null : (decodeStreamEntry(last[1])?.id ?? null);
+    } catch {
+      return null;
+    }
   }
 
   /** Wait for every publish started so far to succeed or fail. */

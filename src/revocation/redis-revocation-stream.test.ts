@@ -224,5 +224,20 @@ await describeWithService('redis', 'Redis revocation publisher', () => {
     expect(await publisher.publish(event(2))).toBe(false);
     expect(Date.now() - started).toBeLessThan(1_000);
     expect(changes).toHaveLength(1);
+    expect(await publisher.lastPublishedLogId()).toBeNull();
+  });
+
+  it('tells the log id of the last entry published, null for an empty stream', async () => {
+    const key = revocationStreamKey(uniqueRedisPrefix());
+    const redis = await client();
+    cleanups.push(async () => {
+      await redis.del(key);
+    });
+    const publisher = new RedisRevocationPublisher({ redis, key, retentionMs: HOUR });
+    expect(await publisher.lastPublishedLogId()).toBeNull();
+    await publisher.publish(event(7));
+    await publisher.publish(event(5));
+    // The last entry, not the highest id: a writer starts looking there for its own events.
+    expect(await publisher.lastPublishedLogId()).toBe(5);
   });
 });

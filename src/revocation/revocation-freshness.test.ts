@@ -82,6 +82,37 @@ describe('RevocationFreshness', () => {
     expect(freshness.isFresh()).toBe(true);
   });
 
+  it('counts only authoritative sources towards freshness, and still reports the others', () => {
+    const clock = new TestClock(1_000_000);
+    const freshness = new RevocationFreshness({
+      maxStalenessMs: 30_000,
+      sources: ['redis', 'database polling'],
+      authoritative: ['database polling'],
+      clock,
+    });
+    freshness.confirm('redis');
+    expect(freshness.isFresh()).toBe(false);
+    freshness.confirm('database polling');
+    clock.advance(20_000);
+    freshness.confirm('redis');
+    freshness.fail('database polling', 'database unreachable');
+    clock.advance(10_001);
+    // Redis confirmed 10 s ago, but only the log can vouch, and it did 30.001 s ago.
+    expect(freshness.isFresh()).toBe(false);
+    expect(freshness.status()).toMatchObject({
+      fresh: false,
+      source: 'redis',
+      problems: ['database unreachable'],
+    });
+  });
+
+  it('refuses authoritative sources that are not sources, or none', () => {
+    const make = (authoritative: string[]) => () =>
+      new RevocationFreshness({ maxStalenessMs: 1000, sources: ['redis'], authoritative });
+    expect(make(['database polling'])).toThrow(TypeError);
+    expect(make([])).toThrow(TypeError);
+  });
+
   it('refuses unknown sources and bad limits', () => {
     const { freshness } = setup();
     expect(() => {

@@ -14,6 +14,12 @@ export interface RevocationFreshnessOptions {
    * {@link FreshnessStatus.source} names the first that is healthy.
    */
   readonly sources: readonly string[];
+  /**
+   * The sources whose confirmations make the denylist fresh; default all of them. A source
+   * left out (a Redis stream, to which publication is best effort) is still followed and
+   * reported, but its reads cannot vouch that nothing is missing: only a complete log can.
+   */
+  readonly authoritative?: readonly string[];
   /** Default {@link monotonicClock}; any clock works if every time given comes from it. */
   readonly clock?: Clock;
   /** Called when the view turns stale, and when it turns fresh again (not at the first confirmation). */
@@ -23,7 +29,7 @@ export interface RevocationFreshnessOptions {
 /** What {@link RevocationFreshness.status} reports. */
 export interface FreshnessStatus {
   readonly fresh: boolean;
-  /** Time since the last confirmation from any source; null before the first. */
+  /** Time since the last confirmation by an authoritative source; null before the first. */
   readonly ageMs: number | null;
   /** The preferred source that is healthy (confirming, no failure since); null when none is. */
   readonly source: string | null;
@@ -36,6 +42,7 @@ export interface FreshnessStatus {
 interface SourceState {
   confirmedAt: number | null;
   problem: string | null;
+  readonly authoritative: boolean;
 }
 
 /**
@@ -75,10 +82,20 @@ export class RevocationFreshness {
       throw new TypeError('maxStalenessMs must be a positive number');
     }
     if (sources.length === 0) throw new TypeError('name at least one source');
+    const authoritative = options.authoritative ?? sources;
+    if (authoritative.length === 0 || authoritative.some((name) => !sources.includes(name))) {
+      throw new TypeError('authoritative sources must be some of the sources');
+    }
     this.#maxStalenessMs = maxStalenessMs;
     this.#clock = options.clock ?? monotonicClock;
     this.#onChange = options.onChange;
-    for (const source of sources) this.#sources.set(source, { confirmedAt: null, problem: null });
+    for (const source of sources) {
+      this.#sources.set(source, {
+        confirmedAt: null,
+        problem: null,
+        authoritative: authoritative.includes(source),
+      });
+    }
   }
 
   /** The tracker's own time, for {@link confirm}'s `at`. */
@@ -88,7 +105,8 @@ export class RevocationFreshness {
 
   /**
    * `source` saw every revocation made up to `at` (default now): a log read that started
-   * at `at`, or a stream read that returned at `at`. Clears the source's problem.
+   * at `at`, or a stream read that returned at `at`. Clears the source's problem. Only an
+   * authoritative source's confirmation makes the denylist fresh.
    *
    * @throws TypeError for a source not named at construction.
    */
@@ -96,13 +114,14 @@ export class RevocationFreshness {
     const state = this.#source(source);
     state.problem = null;
     if (state.confirmedAt === null || at > state.confirmedAt) state.confirmedAt = at;
-    if (this.#confirmedAt === null || at > this.#confirmedAt) this.#confirmedAt = at;
+    if (state.authoritative && (this.#confirmedAt === null || at > this.#confirmedAt))
+      this.#confirmedAt = at;
     this.isFresh();
   }
 
   /**
    * `source` failed, for `reason` (`'redis down'`): reported by {@link status} until the
-   * source confirms again. Staleness still follows the last confirmation from any source.
+   * source confirms again. Staleness still follows the last authoritative confirmation.
    *
    * @throws TypeError for a source not named at construction.
    */

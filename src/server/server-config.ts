@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { isAbsolute, join, resolve } from 'node:path';
 import { isAlgorithm, type Algorithm } from '../token/algorithms.js';
 
@@ -30,6 +31,16 @@ export interface ServerConfig {
   readonly maxStalenessSeconds: number;
   /** Accept tokens even when revocations cannot be confirmed fresh (unsafe). */
   readonly failOpenWhenStale: boolean;
+  /**
+   * Addresses or CIDR ranges (or `loopback`, `linklocal`, `uniquelocal`) of the proxies whose
+   * `X-Forwarded-For` names the client; empty: the peer address is the client.
+   */
+  readonly trustProxy: readonly string[];
+  /**
+   * Require a server nonce in DPoP proofs (RFC 9449 §8), which bounds how long a proof made
+   * in advance (by malware on the client, say) stays usable.
+   */
+  readonly dpopNonce: boolean;
 }
 
 /** One setting: its flag, its environment variable, its default and how to read it. */
@@ -168,6 +179,19 @@ export const SERVER_SETTINGS: readonly Setting[] = [
     env: 'TESSERA_FAIL_OPEN_WHEN_STALE',
     description: 'accept tokens even when revocations are stale (unsafe)',
   },
+  {
+    key: 'trustProxy',
+    flag: '--trust-proxy <addresses>',
+    env: 'TESSERA_TRUST_PROXY',
+    description:
+      'comma-separated addresses or CIDR ranges of load balancers whose X-Forwarded-For is believed (default none)',
+  },
+  {
+    key: 'dpopNonce',
+    flag: '--dpop-nonce',
+    env: 'TESSERA_DPOP_NONCE',
+    description: 'require a server-issued nonce in DPoP proofs (RFC 9449 §8)',
+  },
 ];
 
 /** A setting that could not be used; the message names the flag and what is expected. */
@@ -289,6 +313,30 @@ export function resolveServerConfig(
     redisPrefix: text('redisPrefix', 'tessera:'),
     maxStalenessSeconds: integer('maxStalenessSeconds', 30, 1, 3600),
     failOpenWhenStale: flag('failOpenWhenStale'),
+    trustProxy: Object.freeze(checkProxies(text('trustProxy', ''), name('trustProxy'))),
+    dpopNonce: flag('dpopNonce'),
+  });
+}
+
+/** Names proxy-addr (Fastify's `trustProxy`) knows for the usual private ranges. */
+const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function checkProxies(list: string, name: string): string[] {
+  if (list === '') return [];
+  return list.split(',').map((entry) => {
+    const proxy = entry.trim();
+    if (PROXY_RANGE_NAMES.has(proxy)) return proxy;
+    const [address = '', prefix, extra] = proxy.split('/');
+    const family = isIP(address);
+    const bits = family === 4 ? 32 : 128;
+    const prefixOk =
+      prefix === undefined || (/^[0-9]{1,3}$/.test(prefix) && Number(prefix) <= bits);
+    if (family === 0 || !prefixOk || extra !== undefined) {
+      throw new ConfigError(
+        `${name} takes IP addresses or CIDR ranges (or loopback, linklocal, uniquelocal), comma-separated; got ${JSON.stringify(proxy)}`,
+      );
+    }
+    return proxy;
   });
 }
 
@@ -296,7 +344,8 @@ function checkRedisUrl(url: string, name: string): string {
   if (url === '') return url;
   if (!/^rediss?:\/\/[^/]/i.test(url)) {
     throw new ConfigError(
-      `${name} must be a redis:// or rediss:// URL, got ${JSON.stringify(url)}`,
+      // Not echoed: the URL may hold a password.
+      `${name} must be a redis:// or rediss:// URL (redis://[user:password@]host[:port][/db])`,
     );
   }
   return url;

@@ -1,9 +1,11 @@
 import type { Denylist } from '../revocation/denylist.js';
 import type { RevocationFollower } from '../revocation/revocation-follower.js';
+import type { RevocationFreshness } from '../revocation/revocation-freshness.js';
 import type { SessionService } from '../sessions/session-service.js';
 import type { Store } from '../store/store.js';
 import type { Clock } from '../token/clock.js';
 import type { JwtVerifier } from '../token/verify-jwt.js';
+import type { DpopContext } from './dpop-context.js';
 import type { ServerConfig } from './server-config.js';
 import type { SigningKeyManager } from './signing-keys.js';
 
@@ -17,5 +19,11 @@ export interface ServerContext {
   readonly verifier: JwtVerifier;
   readonly denylist: Denylist;
   readonly follower: RevocationFollower;
+  /** When the denylist was last confirmed current; bearer tokens are refused once it is stale. */
+  readonly freshness: RevocationFreshness;
+  /** Call after writing to the revocation log: on return the events are in memory and published. */
+  readonly afterRevocation: () => Promise<void>;
   readonly clock: Clock;
+  /** DPoP proof checks (RFC 9449): the proof verifier, the replay cache and server nonces. */
+  readonly dpop: DpopContext;
 }

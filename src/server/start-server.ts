@@ -1,8 +1,7 @@
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { loadMasterKey, type LoadedMasterKey } from '../keys/master-key.js';
 import { Sealer } from '../keys/sealer.js';
-import { Denylist } from '../revocation/denylist.js';
-import { RevocationFollower } from '../revocation/revocation-follower.js';
+import type { RevocationLogReader } from '../revocation/revocation-follower.js';
 import { LoginThrottle } from '../sessions/login-throttle.js';
 import { PasswordHasher } from '../sessions/password-hasher.js';
 import { SessionService } from '../sessions/session-service.js';
@@ -12,6 +11,8 @@ import type { Store } from '../store/store.js';
 import { systemClock, type Clock } from '../token/clock.js';
 import { JwtVerifier } from '../token/verify-jwt.js';
 import { buildApp } from './build-app.js';
+import { openDpopContext, type OpenedDpopContext } from './dpop-context.js';
+import { startRevocationRuntime, type RevocationRuntime } from './revocation-runtime.js';
 import type { ServerConfig } from './server-config.js';
 import type { ServerContext } from './server-context.js';
 import { SigningKeyManager } from './signing-keys.js';
@@ -33,6 +34,12 @@ export interface StartServerOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Password hashing cost; tests lower it, never below the hasher's floor. */
   readonly passwords?: PasswordHasher;
+  /** Revocation-log polling, default min(1 s, max staleness / 3); while the Redis stream works, `whileStreamingMs`. */
+  readonly revocationPolling?: { readonly intervalMs?: number; readonly whileStreamingMs?: number };
+  /** Stands between the store and the revocation follower (tests make reads fail). */
+  readonly wrapRevocationLog?: (log: RevocationLogReader) => RevocationLogReader;
+  /** Time source of revocation staleness; default a monotonic clock. */
+  readonly freshnessClock?: Clock;
 }
 
 /** How often a process re-reads keys, prunes expired revocations and checks the rotation age. */
@@ -69,8 +76,10 @@ export async function startServer(
   const clock = options.clock ?? systemClock;
   const { store, sealer, masterKey } = await openState(config, options.env);
   const timers: NodeJS.Timeout[] = [];
-  // What a failed start must stop besides the timers: the follower polls on its own timer.
-  const stops: (() => void)[] = [];
+  // What a failed start must stop besides the timers: the follower polls on its own timer,
+  // the Redis stream reads on its own connection.
+  let revocations: RevocationRuntime | null = null;
+  let dpop: OpenedDpopContext | null = null;
   try {
     const keys = await SigningKeyManager.load(store, sealer, clock, {
       algorithm: config.keyAlgorithm,
@@ -78,18 +87,17 @@ export async function startServer(
       overlapSeconds: config.accessTokenTtlSeconds + config.clockToleranceSeconds,
       rotateAfterSeconds: config.keyRotateAfterSeconds,
     });
-    const denylist = new Denylist({ clock });
-    const follower = new RevocationFollower({
-      log: store,
-      apply: (event) => {
-        denylist.add(event);
-      },
+    revocations = await startRevocationRuntime(config, {
       clock,
+      log: options.wrapRevocationLog?.(store) ?? store,
+      pollIntervalMs: options.revocationPolling?.intervalMs,
+      streamingPollIntervalMs: options.revocationPolling?.whileStreamingMs,
+      freshnessClock: options.freshnessClock,
     });
-    await follower.start();
-    stops.push(() => {
-      follower.stop();
-    });
+    const runtime = revocations;
+    dpop = await openDpopContext(config, masterKey.key, clock);
+    const dpopContext = dpop;
+    const { denylist, follower, freshness, afterRevocation } = runtime;
     const verifier = new JwtVerifier({
       keys,
       issuer: config.issuer,
@@ -105,7 +113,10 @@ export async function startServer(
       signingKeys: keys,
       sealer,
       passwords: options.passwords ?? new PasswordHasher(),
-      throttle: new LoginThrottle({ clock }),
+      throttle: new LoginThrottle({
+        clock,
+        ...(runtime.throttleStore === undefined ? {} : { store: runtime.throttleStore }),
+      }),
       policy: {
         issuer: config.issuer,
         audience: config.audience,
@@ -117,7 +128,7 @@ export async function startServer(
         clockToleranceSeconds: config.clockToleranceSeconds,
       },
       clock,
-      afterRevocation: () => follower.catchUp(),
+      afterRevocation,
     });
     const context: ServerContext = {
       config,
@@ -127,9 +138,13 @@ export async function startServer(
       verifier,
       denylist,
       follower,
+      freshness,
+      afterRevocation,
       clock,
+      dpop: dpopContext.dpop,
     };
     const app = await buildApp(context, options.logger ?? false);
+    runtime.attachLog(app.log);
 
     const maintain = async (): Promise<void> => {
       await keys.rotateIfDue();
@@ -169,14 +184,16 @@ export async function startServer(
       masterKey: { source: masterKey.source, path: masterKey.path },
       close: async () => {
         for (const t of timers) clearInterval(t);
-        follower.stop();
+        await runtime.close();
         await app.close();
+        dpopContext.close();
         await store.close();
       },
     };
   } catch (error) {
     for (const t of timers) clearInterval(t);
-    for (const stop of stops) stop();
+    await revocations?.close();
+    dpop?.close();
     await store.close();
     throw error;
   }

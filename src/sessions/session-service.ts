@@ -34,6 +34,8 @@ export interface RequestContext {
 /** Tokens handed to a client after login or refresh. */
 export interface IssuedTokens {
   readonly accessToken: string;
+  /** `DPoP` when the access token is bound to a key (`cnf.jkt`, RFC 9449 §5), else `Bearer`. */
+  readonly tokenType: 'Bearer' | 'DPoP';
   readonly expiresIn: number;
   readonly refreshToken: string;
   readonly sessionId: string;
@@ -45,8 +47,14 @@ export type LoginFailure =
   | { readonly ok: false; readonly reason: 'invalid_credentials' }
   | { readonly ok: false; readonly reason: 'throttled'; readonly retryAfterSeconds: number };
 
-/** Why a refresh failed. `reused` has ended the session. */
-export type RefreshFailure = { readonly ok: false; readonly reason: 'invalid_grant' | 'reused' };
+/**
+ * Why a refresh failed. `reused` has ended the session; `key_mismatch`: the refresh token is
+ * bound to a DPoP key and the request proved no key, or another one (the token is not spent).
+ */
+export type RefreshFailure = {
+  readonly ok: false;
+  readonly reason: 'invalid_grant' | 'reused' | 'key_mismatch';
+};
 
 type Success<T> = { readonly ok: true } & T;
 
@@ -74,6 +82,11 @@ export class SessionService {
       readonly password: string;
       readonly clientId: string;
       readonly scope: string;
+      /**
+       * Thumbprint of the DPoP key the client proved (RFC 9449), or null. Logins come from
+       * public clients only, so the session's refresh tokens are bound to it as well.
+       */
+      readonly dpopJkt: string | null;
     },
     context: RequestContext,
   ): Promise<Success<{ tokens: IssuedTokens }> | LoginFailure> {
@@ -119,6 +132,7 @@ export class SessionService {
       absoluteExpiresAt,
       endedAt: null,
       endReason: null,
+      dpopJkt: input.dpopJkt,
     };
     const refreshToken = generateOpaqueToken();
     await store.createSession(
@@ -126,7 +140,7 @@ export class SessionService {
       this.#refreshRecord(refreshToken, sessionId, null, now, absoluteExpiresAt),
       this.#auditRecord('login.succeeded', user.id, sessionId, input.clientId, context, {}),
     );
-    return { ok: true, tokens: this.#issue(session, refreshToken) };
+    return { ok: true, tokens: this.#issue(session, refreshToken, input.dpopJkt) };
   }
 
   /**
@@ -135,7 +149,14 @@ export class SessionService {
    * at once); any other spent token is reuse, which ends the session everywhere.
    */
   async refresh(
-    input: { readonly refreshToken: string; readonly clientId: string },
+    input: {
+      readonly refreshToken: string;
+      readonly clientId: string;
+      /** Thumbprint of the DPoP key the request proved, or null. */
+      readonly dpopJkt: string | null;
+      /** Bind an unbound session to `dpopJkt` (public clients, RFC 9449 §5). */
+      readonly bindToKey: boolean;
+    },
     context: RequestContext,
   ): Promise<Success<{ tokens: IssuedTokens }> | RefreshFailure> {
     const { store, sealer, clock, policy } = this.#deps;
@@ -149,6 +170,10 @@ export class SessionService {
       const owner = await store.findSession(presented.sessionId);
       if (owner !== null && owner.clientId !== input.clientId)
         return { ok: false, reason: 'invalid_grant' };
+      // RFC 9449 §5: a bound refresh token needs a proof from its key. Refused before
+      // rotation, so a thief without the key cannot spend (and so burn) the token.
+      if (owner !== null && !fitsBinding(owner.dpopJkt, input.dpopJkt))
+        return { ok: false, reason: 'key_mismatch' };
     }
     const successorToken = generateOpaqueToken();
     const purpose = successorPurpose(presentedHash);
@@ -175,6 +200,7 @@ export class SessionService {
           context,
           {},
         ),
+      ...(input.bindToKey && input.dpopJkt !== null ? { dpopJkt: input.dpopJkt } : {}),
     });
     switch (outcome.kind) {
       case 'rotated':
@@ -182,11 +208,14 @@ export class SessionService {
         // Checked above already; a session's client never changes, so this is a backstop.
         if (outcome.session.clientId !== input.clientId)
           return { ok: false, reason: 'invalid_grant' };
+        // A concurrent first refresh may have bound the session since the check above.
+        if (!fitsBinding(outcome.session.dpopJkt, input.dpopJkt))
+          return { ok: false, reason: 'key_mismatch' };
         const refreshToken =
           outcome.kind === 'rotated'
             ? successorToken
             : sealer.open(outcome.successorSealed, purpose);
-        return { ok: true, tokens: this.#issue(outcome.session, refreshToken) };
+        return { ok: true, tokens: this.#issue(outcome.session, refreshToken, input.dpopJkt) };
       }
       case 'reused':
         await this.#deps.afterRevocation();
@@ -270,7 +299,7 @@ export class SessionService {
     return { kind, value, at: now, expiresAt: now + revocationHorizonMs(this.#deps.policy) };
   }
 
-  #issue(session: SessionRecord, refreshToken: string): IssuedTokens {
+  #issue(session: SessionRecord, refreshToken: string, dpopJkt: string | null): IssuedTokens {
     const { policy, clock, signingKeys } = this.#deps;
     const accessToken = signAccessToken(
       {
@@ -282,11 +311,14 @@ export class SessionService {
         sessionId: session.id,
         ttlSeconds: policy.accessTokenTtlSeconds,
         clock,
+        // RFC 9449 §6.1: the access token is bound to the key the request proved.
+        ...(dpopJkt === null ? {} : { extraClaims: { cnf: { jkt: dpopJkt } } }),
       },
       signingKeys.getSigningKey(),
     );
     return {
       accessToken,
+      tokenType: dpopJkt === null ? 'Bearer' : 'DPoP',
       expiresIn: policy.accessTokenTtlSeconds,
       refreshToken,
       sessionId: session.id,
@@ -343,6 +375,11 @@ export class SessionService {
       detail,
     };
   }
+}
+
+/** True when a request that proved `proven` (or no key) may use a session bound to `bound`. */
+function fitsBinding(bound: string | null, proven: string | null): boolean {
+  return bound === null || bound === proven;
 }
 
 /** The sealing purpose of a grace-window successor: bound to the token it replaced. */

@@ -52,6 +52,8 @@ export interface SessionsTable {
   absolute_expires_at: MillisColumn;
   ended_at: NullableMillisColumn;
   end_reason: string | null;
+  /** RFC 7638 thumbprint of the DPoP key the session's refresh tokens are bound to, or null. */
+  dpop_jkt: string | null;
 }
 
 /** `refresh_tokens`: SHA-256 hashes of refresh tokens, one chain per session. */

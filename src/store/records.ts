@@ -43,6 +43,12 @@ export interface SessionRecord {
   /** When and why the session ended, or null while it is live. */
   readonly endedAt: number | null;
   readonly endReason: string | null;
+  /**
+   * RFC 7638 thumbprint of the DPoP key the session's refresh tokens are bound to (RFC 9449
+   * §5); null when they are not bound. A bound refresh token is only accepted with a proof
+   * from that key.
+   */
+  readonly dpopJkt: string | null;
 }
 
 /** A refresh token, known only by its SHA-256 hash. Its family is its session. */

@@ -51,6 +51,12 @@ export interface RotateRefreshTokenInput {
   readonly reuseRevocation: (session: SessionRecord) => RevocationEvent;
   /** Audit line for a reuse. */
   readonly reuseAudit: (session: SessionRecord) => AuditRecord;
+  /**
+   * When the token is rotated and its session is not bound to a DPoP key yet, bind it to this
+   * one (RFC 9449 §5: a public client's refresh token is bound once it proves a key). A bound
+   * session keeps its key whatever is given here.
+   */
+  readonly dpopJkt?: string;
 }
 
 /** A schedule change of a stored signing key. */

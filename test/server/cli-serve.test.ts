@@ -1,8 +1,4 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { createServer, type Server } from 'node:net';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { resolvePostgresUrl } from '../../src/store/postgres/postgres-target.js';
 import {
@@ -18,60 +14,19 @@ import {
 } from '../support/server-fixture.js';
 import { createTestDatabase, describeWithService, type TestDatabase } from '../support/services.js';
 import { SseStream } from './sse-stream.js';
+import { buildCli, ProcessGroup, tessera, type ServeProcess } from '../support/serve-process.js';
 
 // The built CLI as operators run it: `tessera serve` in a child process, and the admin
 // commands writing to the data directory of a server that is running.
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const CLI = join(ROOT, 'dist', 'cli', 'main.js');
-const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** The environment without TESSERA_* settings, so the shell running the tests cannot leak in. */
-function cleanEnv(): NodeJS.ProcessEnv {
-  return Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => !name.startsWith('TESSERA_')),
-  );
-}
-
-function run(args: readonly string[], input = ''): Promise<Run> {
-  return new Promise((done) => {
-    const child = execFile(
-      process.execPath,
-      args,
-      { cwd: ROOT, env: cleanEnv(), timeout: 60_000, maxBuffer: 16 * 1024 * 1024 },
-      (_error, stdout, stderr) => {
-        done({ code: child.exitCode, stdout, stderr });
-      },
-    );
-    child.stdin?.end(input);
-  });
-}
-
-const tessera = (args: readonly string[], input?: string): Promise<Run> =>
-  run([CLI, ...args], input);
-
 const harness = new ServerHarness();
-const children: ChildProcess[] = [];
+const processes = new ProcessGroup();
 const blockers: Server[] = [];
 
-beforeAll(async () => {
-  const build = await run([TSC, '-p', 'tsconfig.build.json']);
-  expect(build.code, `build failed:\n${build.stdout}${build.stderr}`).toBe(0);
-}, 180_000);
+beforeAll(buildCli, 180_000);
 
 afterEach(async () => {
-  for (const child of children.splice(0)) {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL');
-      await once(child, 'exit');
-    }
-  }
+  await processes.killAll();
   for (const blocker of blockers.splice(0)) blocker.close();
   await harness.cleanup();
 });
@@ -87,24 +42,8 @@ async function closedPort(): Promise<number> {
 }
 
 /** Start `tessera serve` and wait until it prints `until` (or exits, or times out). */
-async function serve(args: readonly string[], until: RegExp) {
-  const child = spawn(process.execPath, [CLI, 'serve', ...args], {
-    cwd: ROOT,
-    env: cleanEnv(),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  await waitFor(
-    `tessera serve to print ${String(until)}`,
-    () => Promise.resolve(until.test(stdout) || child.exitCode !== null),
-    30_000,
-    50,
-  );
-  return { child, output: () => ({ stdout, stderr }) };
+function serve(args: readonly string[], until: RegExp): Promise<ServeProcess> {
+  return processes.serve(args, {}, until);
 }
 
 // Child processes start slowly on a busy machine.
@@ -113,7 +52,7 @@ const SLOW = { timeout: 60_000 };
 describe('tessera serve', SLOW, () => {
   it('prints where it listens and the first-run hint, serves, and stops on SIGTERM', async () => {
     const dataDir = await harness.tempDir();
-    const { child, output } = await serve(
+    const { output, stop } = await serve(
       ['--port', '0', '--issuer', 'http://127.0.0.1', '--data-dir', dataDir],
       /auth\/sessions -H/,
     );
@@ -133,10 +72,8 @@ describe('tessera serve', SLOW, () => {
     const feed = await SseStream.open(`${url ?? ''}/revocations/stream`);
     expect((await feed.next()).event).toBe('ready');
 
-    child.kill('SIGTERM');
-    const exited = once(child, 'exit').then(([code]) => code as number | null);
     const outcome = await Promise.race([
-      exited,
+      stop(),
       new Promise((done) => setTimeout(done, 15_000, 'still running')),
     ]);
     expect(outcome).toBe(0);

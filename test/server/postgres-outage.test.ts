@@ -34,12 +34,9 @@ function expectUnavailable(response: JsonResponse): void {
 await describeWithService('postgres', 'auth server losing PostgreSQL', () => {
   beforeAll(async () => {
     database = await createTestDatabase();
-    const direct = new URL(database.url);
-    proxy = await TcpProxy.start({ host: direct.hostname, port: Number(direct.port || 5432) });
-    const proxied = new URL(direct);
-    proxied.hostname = '127.0.0.1';
-    proxied.port = String(proxy.port);
-    const started = await harness.start({ flags: { db: proxied.toString() } });
+    const proxied = await TcpProxy.forDatabase(database.url);
+    proxy = proxied.proxy;
+    const started = await harness.start({ flags: { db: proxied.url } });
     url = started.url;
     await addUser(started.server, 'alice');
     tokens = await login(url, 'alice');

@@ -6,6 +6,7 @@ import {
   postForm,
   readResponse,
   ServerHarness,
+  waitFor,
   withBearer,
   type Json,
   type LoginTokens,
@@ -183,4 +184,64 @@ describe('GET /revocations/stream', () => {
     expect(outcome).toBe('closed');
     expect(await stream.ended()).toBe(true);
   });
+});
+
+describe('feed heartbeats', () => {
+  /** Everything the feed sent, with when it arrived. */
+  interface Received {
+    readonly at: number;
+    readonly text: string;
+  }
+
+  it('stop while the server cannot confirm its own revocations, and resume after', async () => {
+    let failing = false;
+    const own = await harness.start({
+      flags: { maxStalenessSeconds: '1' },
+      hooks: {
+        revocationPolling: { intervalMs: 100 },
+        wrapRevocationLog: (log) => ({
+          revocationsAfter: (cursor, limit, now) =>
+            failing
+              ? Promise.reject(new Error('log unreadable (test)'))
+              : log.revocationsAfter(cursor, limit, now),
+        }),
+      },
+    });
+    const abort = new AbortController();
+    const response = await fetch(`${own.url}/revocations/stream`, { signal: abort.signal });
+    const received: Received[] = [];
+    const reading = (async () => {
+      const decoder = new TextDecoder();
+      for await (const chunk of response.body ?? []) {
+        received.push({ at: Date.now(), text: decoder.decode(chunk as Uint8Array) });
+      }
+    })().catch(() => undefined);
+    const heartbeatsSince = (since: number): number =>
+      received
+        .filter((entry) => entry.at > since)
+        .reduce((n, entry) => n + entry.text.split(': heartbeat').length - 1, 0);
+    const health = async (): Promise<number> => (await fetch(`${own.url}/healthz`)).status;
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    try {
+      const start = Date.now();
+      await sleep(1200);
+      // Every max staleness ÷ 3 (333 ms here) while fresh.
+      expect(heartbeatsSince(start)).toBeGreaterThanOrEqual(2);
+
+      failing = true;
+      await waitFor('the server to go stale', async () => (await health()) === 503, 5000, 50);
+      const stale = Date.now();
+      await sleep(1200);
+      expect(heartbeatsSince(stale)).toBe(0);
+
+      failing = false;
+      await waitFor('the server to be fresh again', async () => (await health()) === 200, 5000, 50);
+      const fresh = Date.now();
+      await sleep(1200);
+      expect(heartbeatsSince(fresh)).toBeGreaterThanOrEqual(2);
+    } finally {
+      abort.abort();
+      await reading;
+    }
+  }, 20_000);
 });

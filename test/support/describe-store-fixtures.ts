@@ -56,6 +56,7 @@ export const session = (
   absoluteExpiresAt: NOW + 30 * DAY,
   endedAt: null,
   endReason: null,
+  dpopJkt: null,
   ...extra,
 });
 

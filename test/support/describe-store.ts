@@ -240,6 +240,38 @@ export function describeStore(
       });
     });
 
+    describe('DPoP binding', () => {
+      it('keeps the key a session was bound to at login, whatever a rotation asks', async () => {
+        await seedSession(store, 's1', 'h0', 'u1', { dpopJkt: 'jkt-login' });
+        expect(await store.findSession('s1')).toMatchObject({ dpopJkt: 'jkt-login' });
+        const outcome = await store.rotateRefreshToken(
+          rotation('h0', 'h1', 's1', { dpopJkt: 'jkt-other' }),
+        );
+        expect(outcome).toMatchObject({ kind: 'rotated', session: { dpopJkt: 'jkt-login' } });
+        expect(await store.findSession('s1')).toMatchObject({ dpopJkt: 'jkt-login' });
+      });
+
+      it('binds an unbound session at its first rotation with a key, and only then', async () => {
+        await seedSession(store, 's1');
+        expect(await store.findSession('s1')).toMatchObject({ dpopJkt: null });
+        await store.rotateRefreshToken(rotation('h0', 'h1', 's1'));
+        expect(await store.findSession('s1')).toMatchObject({ dpopJkt: null });
+        const bound = await store.rotateRefreshToken(
+          rotation('h1', 'h2', 's1', { dpopJkt: 'jkt-1' }),
+        );
+        expect(bound).toMatchObject({ kind: 'rotated', session: { dpopJkt: 'jkt-1' } });
+        await store.rotateRefreshToken(rotation('h2', 'h3', 's1', { dpopJkt: 'jkt-2' }));
+        expect(await store.findSession('s1')).toMatchObject({ dpopJkt: 'jkt-1' });
+        // A refused rotation (reuse) binds nothing.
+        await seedSession(store, 's2', 'g0');
+        await store.rotateRefreshToken(rotation('g0', 'g1', 's2', { now: NOW }));
+        await store.rotateRefreshToken(
+          rotation('g0', 'g2', 's2', { now: NOW + 10 * 60_000, dpopJkt: 'thief' }),
+        );
+        expect(await store.findSession('s2')).toMatchObject({ dpopJkt: null });
+      });
+    });
+
     describeRotation(() => store);
 
     describe('revocation log', () => {
@@ -367,20 +399,21 @@ export function describeStore(
       });
     });
 
+    // Registered only for stores that outlive a close (not SQLite :memory:), so no test shows as skipped.
     const { reopen } = options;
-    it.runIf(reopen !== undefined)('keeps everything across close and reopen', async () => {
-      if (reopen === undefined) return;
-      await seedSession(store);
-      await store.rotateRefreshToken(rotation('h0', 'h1', 's1'));
-      await store.appendRevocation(revocation('jti', 'j1'), audit('revoke'));
-      await store.saveSigningKey(key('k1'), audit('key.created'));
-      await store.close();
-      store = await reopen(store);
-      expect(await store.findUserById('u1')).toEqual(user('u1'));
-      expect(await store.findRefreshToken('h1')).toMatchObject({ spentAt: null });
-      expect(await store.findRefreshToken('h0')).toMatchObject({ spentAt: NOW });
-      expect(await revocationLog(store)).toMatchObject([{ value: 'j1' }]);
-      expect(await store.listSigningKeys()).toEqual([key('k1')]);
-    });
+    if (reopen !== undefined)
+      it('keeps everything across close and reopen', async () => {
+        await seedSession(store);
+        await store.rotateRefreshToken(rotation('h0', 'h1', 's1'));
+        await store.appendRevocation(revocation('jti', 'j1'), audit('revoke'));
+        await store.saveSigningKey(key('k1'), audit('key.created'));
+        await store.close();
+        store = await reopen(store);
+        expect(await store.findUserById('u1')).toEqual(user('u1'));
+        expect(await store.findRefreshToken('h1')).toMatchObject({ spentAt: null });
+        expect(await store.findRefreshToken('h0')).toMatchObject({ spentAt: NOW });
+        expect(await revocationLog(store)).toMatchObject([{ value: 'j1' }]);
+        expect(await store.listSigningKeys()).toEqual([key('k1')]);
+      });
   });
 }

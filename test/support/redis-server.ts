@@ -86,6 +86,20 @@ export class TestRedisServer {
     }
   }
 
+  /**
+   * Freeze it (SIGSTOP): connections stay open and commands get no answer, as with a Redis
+   * that hangs or a network that drops packets. {@link resume} or {@link stop} ends it.
+   */
+  pause(): void {
+    if (this.#child === null) throw new Error('redis-server is not running');
+    this.#child.kill('SIGSTOP');
+  }
+
+  /** Let a paused server go on (SIGCONT). */
+  resume(): void {
+    this.#child?.kill('SIGCONT');
+  }
+
   /** Stop it (SIGTERM, then SIGKILL after 3 s); resolves once the process has exited. */
   async stop(): Promise<void> {
     const child = this.#child;
@@ -98,6 +112,8 @@ export class TestRedisServer {
         });
     });
     child.kill('SIGTERM');
+    // A paused server handles the SIGTERM only once it runs again.
+    child.kill('SIGCONT');
     const timer = setTimeout(() => child.kill('SIGKILL'), 3_000);
     await exited;
     clearTimeout(timer);

@@ -12,7 +12,11 @@ import {
 } from '../../src/sessions/password-hasher.js';
 import { normalizeUsername } from '../../src/sessions/username.js';
 import { resolveServerConfig, type ServerConfig } from '../../src/server/server-config.js';
-import { startServer, type RunningServer } from '../../src/server/start-server.js';
+import {
+  startServer,
+  type RunningServer,
+  type StartServerOptions,
+} from '../../src/server/start-server.js';
 import type { Clock } from '../../src/token/clock.js';
 import { generateOpaqueToken, hashOpaqueToken } from '../../src/token/opaque-token.js';
 
@@ -49,6 +53,8 @@ export type ConfigFlags = Partial<Record<keyof ServerConfig, string>>;
 export interface StartOptions {
   readonly flags?: ConfigFlags;
   readonly clock?: Clock;
+  /** Test hooks of startServer (revocation polling, a log that can be made to fail). */
+  readonly hooks?: Pick<StartServerOptions, 'revocationPolling' | 'wrapRevocationLog'>;
   /** Reuse a data directory (a restart); default a new temporary one. */
   readonly dataDir?: string;
 }
@@ -86,6 +92,7 @@ export class ServerHarness {
       // An empty environment: no TESSERA_MASTER_KEY from the shell running the tests.
       env: {},
       ...(options.clock === undefined ? {} : { clock: options.clock }),
+      ...options.hooks,
     });
     this.#servers.add(server);
     return { server, url: server.url, dataDir };
@@ -95,6 +102,13 @@ export class ServerHarness {
   async stop(server: RunningServer): Promise<void> {
     this.#servers.delete(server);
     await server.close();
+  }
+
+  /** Close every server started so far, keeping the directories (a later start may reuse one). */
+  async stopServers(): Promise<void> {
+    const servers = [...this.#servers];
+    this.#servers.clear();
+    await Promise.all(servers.map((server) => server.close()));
   }
 
   async cleanup(): Promise<void> {

@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { Socket } from 'node:net';
 import pg from 'pg';
@@ -15,16 +16,37 @@ export const POSTGRES_URL =
 export const REDIS_URL = process.env['TESSERA_TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 export const REQUIRE_SERVICES = process.env['TESSERA_REQUIRE_SERVICES'] === '1';
 
-export type ServiceName = 'postgres' | 'redis';
+/**
+ * `postgres` and `redis`: the servers at those URLs. `redis-server`: the program, for tests
+ * that start a Redis of their own to stop and restart (scripts/install-test-servers.sh).
+ */
+export type ServiceName = 'postgres' | 'redis' | 'redis-server';
+type NetworkService = Exclude<ServiceName, 'redis-server'>;
 
-const URLS: Record<ServiceName, string> = { postgres: POSTGRES_URL, redis: REDIS_URL };
-const LABELS: Record<ServiceName, string> = { postgres: 'PostgreSQL', redis: 'Redis' };
-const DEFAULT_PORTS: Record<ServiceName, number> = { postgres: 5432, redis: 6379 };
+const URLS: Record<NetworkService, string> = { postgres: POSTGRES_URL, redis: REDIS_URL };
+const DEFAULT_PORTS: Record<NetworkService, number> = { postgres: 5432, redis: 6379 };
+
+/** How a missing service reads in a message, and what to do about it. */
+const DESCRIPTIONS: Record<ServiceName, { readonly what: string; readonly hint: string }> = {
+  postgres: {
+    what: `PostgreSQL at ${POSTGRES_URL}`,
+    hint: 'Start it, or point TESSERA_TEST_POSTGRES_URL at one.',
+  },
+  redis: {
+    what: `Redis at ${REDIS_URL}`,
+    hint: 'Start it, or point TESSERA_TEST_REDIS_URL at one.',
+  },
+  'redis-server': {
+    what: 'the redis-server program',
+    hint: 'Install it with scripts/install-test-servers.sh.',
+  },
+};
 
 const reachable = new Map<ServiceName, Promise<string | null>>();
 
-/** Null when a TCP connection to the service opens within a second, else why not. */
+/** Null when the service is there (a TCP connection opens within a second), else why not. */
 function probe(service: ServiceName): Promise<string | null> {
+  if (service === 'redis-server') return probeProgram('redis-server');
   const url = new URL(URLS[service]);
   const host = url.hostname === '' ? '127.0.0.1' : url.hostname.replace(/^\[|\]$/g, '');
   const port = url.port === '' ? DEFAULT_PORTS[service] : Number(url.port);
@@ -46,6 +68,15 @@ function probe(service: ServiceName): Promise<string | null> {
   });
 }
 
+/** Null when `program --version` runs, else why not. */
+function probeProgram(program: string): Promise<string | null> {
+  return new Promise((resolve) => {
+    execFile(program, ['--version'], { timeout: 5000 }, (error) => {
+      resolve(error === null ? null : `not runnable: ${error.message.split('\n')[0] ?? ''}`);
+    });
+  });
+}
+
 /** Why the service cannot be reached, or null when it can. Probed once per test file. */
 export function serviceProblem(service: ServiceName): Promise<string | null> {
   let pending = reachable.get(service);
@@ -57,23 +88,23 @@ export function serviceProblem(service: ServiceName): Promise<string | null> {
 }
 
 /**
- * `describe` for tests that need `service`. Missing service: skipped with a loud warning, or,
- * with `TESSERA_REQUIRE_SERVICES=1`, a thrown error that fails the file.
+ * `describe` for tests that need `services` (one or several). A missing service: skipped with
+ * a loud warning, or, with `TESSERA_REQUIRE_SERVICES=1`, a thrown error that fails the file.
  */
 export async function describeWithService(
-  service: ServiceName,
+  services: ServiceName | readonly ServiceName[],
   name: string,
   body: () => void,
 ): Promise<void> {
-  const problem = await serviceProblem(service);
-  if (problem !== null) {
-    const message = `${LABELS[service]} at ${URLS[service]} is unreachable (${problem})`;
+  for (const service of typeof services === 'string' ? [services] : services) {
+    const problem = await serviceProblem(service);
+    if (problem === null) continue;
+    const { what, hint } = DESCRIPTIONS[service];
+    const message = `${what} is unavailable (${problem})`;
     if (REQUIRE_SERVICES) {
-      throw new Error(`${message}, and TESSERA_REQUIRE_SERVICES=1 requires it`);
+      throw new Error(`${message}, and TESSERA_REQUIRE_SERVICES=1 requires it. ${hint}`);
     }
-    console.warn(
-      `\n!!! SKIPPED "${name}": ${message}. Start it, or point TESSERA_TEST_${service.toUpperCase()}_URL at one.\n`,
-    );
+    console.warn(`\n!!! SKIPPED "${name}": ${message}. ${hint}\n`);
     describe.skip(name, body);
     return;
   }
@@ -83,6 +114,8 @@ export async function describeWithService(
 /** A database of its own for one test file, on the test PostgreSQL server. */
 export interface TestDatabase {
   readonly url: string;
+  /** Run one statement on this database and return its rows. */
+  query<Row extends pg.QueryResultRow>(sql: string, values?: readonly unknown[]): Promise<Row[]>;
   drop(): Promise<void>;
 }
 
@@ -92,23 +125,30 @@ export interface TestDatabase {
  */
 export async function createTestDatabase(): Promise<TestDatabase> {
   const name = `tessera_test_${randomBytes(6).toString('hex')}`;
-  await withAdmin((client) => client.query(`create database ${name}`));
+  await withClient(POSTGRES_URL, (client) => client.query(`create database ${name}`));
   const url = new URL(POSTGRES_URL);
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
-    drop: () => withAdmin((client) => client.query(`drop database if exists ${name} with (force)`)),
+    query: <Row extends pg.QueryResultRow>(sql: string, values: readonly unknown[] = []) =>
+      withClient(
+        url.toString(),
+        async (client) => (await client.query<Row>(sql, [...values])).rows,
+      ),
+    drop: async () => {
+      await withClient(POSTGRES_URL, (client) =>
+        client.query(`drop database if exists ${name} with (force)`),
+      );
+    },
   };
 }
 
-async function withAdmin(run: (client: pg.Client) => Promise<unknown>): Promise<void> {
+async function withClient<T>(url: string, run: (client: pg.Client) => Promise<T>): Promise<T> {
   // With no user in the URL, the OS account, as psql and the store do (USER may be unset).
-  const client = new pg.Client({
-    connectionString: resolvePostgresUrl(POSTGRES_URL).connectionString,
-  });
+  const client = new pg.Client({ connectionString: resolvePostgresUrl(url).connectionString });
   await client.connect();
   try {
-    await run(client);
+    return await run(client);
   } finally {
     await client.end();
   }

@@ -35,6 +35,22 @@ export class TcpProxy {
     return proxy;
   }
 
+  /**
+   * Start a proxy in front of the server of a database URL; returns it and the same URL
+   * pointing at the proxy, so a test can cut the connections of whatever uses that URL.
+   */
+  static async forDatabase(databaseUrl: string): Promise<{ proxy: TcpProxy; url: string }> {
+    const direct = new URL(databaseUrl);
+    const proxy = await TcpProxy.start({
+      host: direct.hostname,
+      port: Number(direct.port || 5432),
+    });
+    const proxied = new URL(direct);
+    proxied.hostname = '127.0.0.1';
+    proxied.port = String(proxy.port);
+    return { proxy, url: proxied.toString() };
+  }
+
   /** The port the proxy listens on (the same after a restore). */
   get port(): number {
     return this.#port;

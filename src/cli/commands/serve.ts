@@ -64,8 +64,7 @@ export function registerServeCommand(program: Command, io: CliIo): void {
         `  created master key ${server.masterKey.path ?? ''} (mode 0600): back it up; without it the signing keys cannot be read\n`,
       );
     }
-    if ((await server.context.store.listUsers()).length === 0)
-      io.stdout(firstRunHelp(server.url, config));
+    // Signals first: the server is listening, so from here on it must stop when told to.
     const stop = (): void => {
       io.stdout('stopping\n');
       server.close().then(
@@ -75,5 +74,8 @@ export function registerServeCommand(program: Command, io: CliIo): void {
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
+    // Only a hint: a database that drops right now must not stop a server that is up.
+    const users = await server.context.store.listUsers().catch(() => null);
+    if (users?.length === 0) io.stdout(firstRunHelp(server.url, config));
   });
 }

@@ -79,12 +79,14 @@ export async function rotateInTransaction(
     await trx.insertInto('refresh_tokens').values(toRefreshTokenRow(successor)).execute();
     // Refresh moves the idle expiry forward but never past the absolute one.
     const idleExpiresAt = Math.min(input.idleExpiresAt, session.absoluteExpiresAt);
+    // A session is bound at most once: its key never changes afterwards.
+    const dpopJkt = session.dpopJkt ?? input.dpopJkt ?? null;
     await trx
       .updateTable('sessions')
-      .set({ last_used_at: now, idle_expires_at: idleExpiresAt })
+      .set({ last_used_at: now, idle_expires_at: idleExpiresAt, dpop_jkt: dpopJkt })
       .where('id', '=', session.id)
       .execute();
-    return { kind: 'rotated', session: { ...session, lastUsedAt: now, idleExpiresAt } };
+    return { kind: 'rotated', session: { ...session, lastUsedAt: now, idleExpiresAt, dpopJkt } };
   }
 
   // Spent moments ago by a concurrent request (two tabs refreshing at once): hand out the

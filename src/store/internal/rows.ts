@@ -98,6 +98,7 @@ export function toSessionRow(session: SessionRecord): Insertable<SessionsTable> 
     absolute_expires_at: session.absoluteExpiresAt,
     ended_at: session.endedAt,
     end_reason: session.endReason,
+    dpop_jkt: session.dpopJkt,
   };
 }
 
@@ -115,6 +116,7 @@ export function toSession(row: Selectable<SessionsTable>): SessionRecord {
     absoluteExpiresAt: toMillis(row.absolute_expires_at),
     endedAt: toNullableMillis(row.ended_at),
     endReason: row.end_reason,
+    dpopJkt: row.dpop_jkt,
   };
 }
 

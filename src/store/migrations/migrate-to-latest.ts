@@ -1,6 +1,7 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import type { Database, SqlDialectName } from '../database.js';
 import { createInitialMigration } from './001-initial.js';
+import { dpopBindingMigration } from './002-dpop-binding.js';
 
 /**
  * Every migration, by name, in order. Listed here rather than found by scanning a folder,
@@ -10,6 +11,7 @@ import { createInitialMigration } from './001-initial.js';
 export function listMigrations(dialect: SqlDialectName): Record<string, Migration> {
   return {
     '001-initial': createInitialMigration(dialect),
+    '002-dpop-binding': dpopBindingMigration,
   };
 }
 

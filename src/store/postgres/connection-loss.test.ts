@@ -26,12 +26,9 @@ const unavailable = { name: 'StoreError', code: 'ERR_STORE_UNAVAILABLE' };
 await describeWithService('postgres', 'PostgreSQL store losing its connection', () => {
   beforeAll(async () => {
     database = await createTestDatabase();
-    const direct = new URL(database.url);
-    proxy = await TcpProxy.start({ host: direct.hostname, port: Number(direct.port || 5432) });
-    const proxied = new URL(direct);
-    proxied.hostname = '127.0.0.1';
-    proxied.port = String(proxy.port);
-    store = await openPostgresStore({ url: proxied.toString(), maxConnections: 3 });
+    const proxied = await TcpProxy.forDatabase(database.url);
+    proxy = proxied.proxy;
+    store = await openPostgresStore({ url: proxied.url, maxConnections: 3 });
     admin = new pg.Client({ connectionString: resolvePostgresUrl(database.url).connectionString });
     await admin.connect();
     // Every audit insert takes 300 ms, so a cut can land in the middle of a transaction.

@@ -75,8 +75,8 @@ await describeWithService('postgres', 'PostgreSQL store', () => {
         );
         const client = await connect(fresh.url);
         try {
-          const applied = await client.query('select name from tessera_migration');
-          expect(applied.rows).toEqual([{ name: '001-initial' }]);
+          const applied = await client.query('select name from tessera_migration order by name');
+          expect(applied.rows).toEqual([{ name: '001-initial' }, { name: '002-dpop-binding' }]);
           // Every store works on the one schema.
           for (const [i, store] of stores.entries()) {
             await store.appendRevocation(

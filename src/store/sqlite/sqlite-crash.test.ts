@@ -149,7 +149,13 @@ it('keeps every acknowledged rotation and no partial one across SIGKILLs', async
   );
   for (const id of SESSIONS) {
     const session = { id, userId: 'u1', clientId: 'web', userAgent: null, ip: null, scope: '' };
-    const times = { createdAt: now, lastUsedAt: now, endedAt: null, endReason: null };
+    const times = {
+      createdAt: now,
+      lastUsedAt: now,
+      endedAt: null,
+      endReason: null,
+      dpopJkt: null,
+    };
     await store.createSession(
       { ...session, ...times, idleExpiresAt: now + HOUR, absoluteExpiresAt: now + 24 * HOUR },
       {

@@ -56,6 +56,7 @@ describe('SQLite store files', () => {
         absoluteExpiresAt: 2,
         endedAt: null,
         endReason: null,
+        dpopJkt: null,
       };
       const first = { hash: 'h0', sessionId: 's1', parentHash: null, createdAt: 1, expiresAt: 2 };
       const orphan = store.createSession(
