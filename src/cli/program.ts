@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { processIo, type CliIo } from './cli-io.js';
 import { registerInspectCommand } from './commands/inspect.js';
 import { registerClientsCommand } from './commands/clients.js';
+import { registerGatewayCommand } from './commands/gateway.js';
 import { registerKeysCommand } from './commands/keys.js';
 import { registerRevokeCommand } from './commands/revoke.js';
 import { registerServeCommand } from './commands/serve.js';
@@ -17,6 +18,7 @@ export function createProgram(io: CliIo = processIo): Command {
     // Throw instead of exiting, so main.ts chooses the exit code; subcommands inherit this.
     .exitOverride();
   registerServeCommand(program, io);
+  registerGatewayCommand(program, io);
   registerUsersCommand(program, io);
   registerClientsCommand(program, io);
   registerKeysCommand(program, io);

@@ -4,6 +4,7 @@ import Fastify, {
   type FastifyInstance,
   type FastifyServerOptions,
 } from 'fastify';
+import { ThrottleUnavailableError } from '../sessions/redis-throttle-store.js';
 import { StoreError } from '../store/store-error.js';
 import { HttpError, sendError } from './http-errors.js';
 import { registerAuthRoutes } from './routes/auth-routes.js';
@@ -24,15 +25,30 @@ export async function buildApp(
   const app = Fastify({
     logger,
     bodyLimit: context.config.bodyLimitBytes,
-    // Behind a proxy, set trustProxy explicitly; trusting X-Forwarded-For by default would
+    // X-Forwarded-For only from the proxies the operator named: trusting it from anyone would
     // let any client choose the IP that throttling and the audit log see.
-    trustProxy: false,
+    trustProxy: context.config.trustProxy.length === 0 ? false : [...context.config.trustProxy],
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
   });
   await app.register(formbody, { bodyLimit: context.config.bodyLimitBytes });
 
   app.setErrorHandler((error: FastifyError | HttpError | StoreError, request, reply) => {
     if (error instanceof HttpError) return sendError(reply, error);
+    if (error instanceof ThrottleUnavailableError) {
+      // Logged once per outage where the connection drops; a line per login would flood.
+      request.log.debug({ err: error }, 'login throttle unavailable');
+      return sendError(
+        reply,
+        new HttpError(
+          503,
+          'temporarily_unavailable',
+          'logins are unavailable for a moment; retry shortly',
+          {
+            'retry-after': '5',
+          },
+        ),
+      );
+    }
     if (error instanceof StoreError) {
       request.log.warn({ err: error }, 'store error');
       if (error.code === 'ERR_STORE_UNAVAILABLE') {
@@ -74,6 +90,18 @@ export async function buildApp(
       ),
     ),
   );
+
+  const nonces = context.dpop.nonces;
+  if (nonces !== null) {
+    // RFC 9449 §8.2: hand a fresh nonce to every client that sends proofs, so it has the
+    // current one before the old expires. Adds a response header; the request is untouched.
+    app.addHook('onSend', async (request, reply, payload) => {
+      if (request.headers.dpop !== undefined && !reply.hasHeader('dpop-nonce')) {
+        reply.header('dpop-nonce', nonces.current());
+      }
+      return payload;
+    });
+  }
 
   registerAuthRoutes(app, context);
   registerOAuthRoutes(app, context);

@@ -18,7 +18,29 @@ export type TokenErrorCode =
   | 'ERR_JWT_EXPIRED'
   | 'ERR_JWT_NOT_YET_VALID'
   | 'ERR_JWT_TOO_OLD'
-  | 'ERR_JWT_REVOKED';
+  | 'ERR_JWT_REVOKED'
+  | DpopErrorCode;
+
+/**
+ * Codes of DPoP proofs (RFC 9449 §4.3), which are token problems too: the proof is malformed,
+ * signed wrongly, or does not fit the request it came with.
+ */
+export type DpopErrorCode =
+  | 'ERR_DPOP_PROOF_TOO_LARGE'
+  | 'ERR_DPOP_PROOF_MALFORMED'
+  | 'ERR_DPOP_TYPE_INVALID'
+  | 'ERR_DPOP_ALG_NOT_ALLOWED'
+  | 'ERR_DPOP_JWK_INVALID'
+  | 'ERR_DPOP_SIGNATURE_INVALID'
+  | 'ERR_DPOP_CLAIM_MISSING'
+  | 'ERR_DPOP_CLAIM_INVALID'
+  | 'ERR_DPOP_HTM_MISMATCH'
+  | 'ERR_DPOP_HTU_MISMATCH'
+  | 'ERR_DPOP_IAT_INVALID'
+  | 'ERR_DPOP_ATH_MISMATCH'
+  | 'ERR_DPOP_NONCE_INVALID'
+  | 'ERR_DPOP_KEY_MISMATCH'
+  | 'ERR_DPOP_REPLAYED';
 
 /** Codes of the `keys` part. */
 export type KeyErrorCode =
@@ -36,8 +58,37 @@ export type StoreErrorCode = 'ERR_STORE_CONFLICT' | 'ERR_STORE_UNAVAILABLE';
  */
 export type SessionErrorCode = 'ERR_THROTTLE_UNAVAILABLE';
 
+/**
+ * Codes of the DPoP replay cache: `ERR_DPOP_REPLAY_CACHE_UNAVAILABLE` (the cache cannot say
+ * whether a proof is new: Redis is down, or the in-memory cache is full), so no proof is
+ * accepted until it can.
+ */
+export type ReplayCacheErrorCode = 'ERR_DPOP_REPLAY_CACHE_UNAVAILABLE';
+
+/**
+ * Codes of the `verifier` part. Stable: never renamed, never reused.
+ * - `ERR_VERIFIER_OPTIONS_INVALID`: `createVerifier` was given missing or unsafe options;
+ * - `ERR_REVOCATIONS_STALE`: a token passed every check, but the denylist could not be
+ *   confirmed current within `maxStalenessSeconds`, so it is refused (fail closed);
+ * - `ERR_REVOCATIONS_UNAVAILABLE`: the revocation feed, log or stream could not be read
+ *   (reported to `onError`; following goes on);
+ * - `ERR_JWKS_UNAVAILABLE`: the JWKS could not be fetched: network, status, timeout or size
+ *   (reported to `onError`; the keys already known stay in use).
+ */
+export type VerifierErrorCode =
+  | 'ERR_VERIFIER_OPTIONS_INVALID'
+  | 'ERR_REVOCATIONS_STALE'
+  | 'ERR_REVOCATIONS_UNAVAILABLE'
+  | 'ERR_JWKS_UNAVAILABLE';
+
 /** Every code a Tessera error can carry; `switch (err.code)` narrows on it. */
-export type TesseraErrorCode = TokenErrorCode | KeyErrorCode | StoreErrorCode | SessionErrorCode;
+export type TesseraErrorCode =
+  | TokenErrorCode
+  | KeyErrorCode
+  | StoreErrorCode
+  | SessionErrorCode
+  | ReplayCacheErrorCode
+  | VerifierErrorCode;
 
 /** Base class of every error Tessera throws for bad input. */
 export class TesseraError extends Error {

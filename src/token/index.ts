@@ -14,6 +14,16 @@ export {
   signAccessToken,
   type AccessTokenInput,
 } from './access-token.js';
+export {
+  computeAccessTokenHash,
+  DPOP_ALGORITHMS,
+  DpopProofVerifier,
+  normaliseHtu,
+  type DpopAlgorithm,
+  type DpopProofRequest,
+  type DpopProofVerifierOptions,
+  type VerifiedDpopProof,
+} from './dpop-proof.js';
 export { decodeBase64Url, encodeBase64Url, isBase64UrlSegment } from './base64url.js';
 export { systemClock, type Clock } from './clock.js';
 export {
@@ -21,7 +31,9 @@ export {
   KeyError,
   TesseraError,
   TokenError,
+  type DpopErrorCode,
   type KeyErrorCode,
+  type ReplayCacheErrorCode,
   type TesseraErrorCode,
   type TokenErrorCode,
 } from './errors.js';

@@ -3,6 +3,7 @@ import { FIRST_PARTY_CLIENT_ID } from '../../sessions/auth-policy.js';
 import type { RequestContext } from '../../sessions/session-service.js';
 import type { Store } from '../../store/store.js';
 import { authenticateBearer, sessionOf } from '../bearer-auth.js';
+import { checkTokenRequestProof } from '../dpop-request.js';
 import { HttpError } from '../http-errors.js';
 import { requestedScope } from '../requested-scope.js';
 import type { ServerContext } from '../server-context.js';
@@ -61,17 +62,26 @@ async function loginScope(
 
 /** `/auth/*`: first-party login, logout, and a user's own sessions. */
 export function registerAuthRoutes(app: FastifyInstance, context: ServerContext): void {
-  const { sessions, verifier } = context;
+  const { sessions } = context;
 
   app.post<{ Body: LoginBody }>(
     '/auth/login',
     { schema: { body: loginBody } },
     async (request, reply) => {
       const body = request.body;
+      // The proof first: a client that must fetch a nonce learns it before any password is
+      // checked (and counted by throttling).
+      const proof = await checkTokenRequestProof(request, context);
       const clientId = body.client_id ?? FIRST_PARTY_CLIENT_ID;
       const scope = await loginScope(context.store, clientId, body.scope);
       const result = await sessions.login(
-        { username: body.username, password: body.password, clientId, scope },
+        {
+          username: body.username,
+          password: body.password,
+          clientId,
+          scope,
+          dpopJkt: proof?.jkt ?? null,
+        },
         requestContext(request),
       );
       if (!result.ok) {
@@ -85,7 +95,7 @@ export function registerAuthRoutes(app: FastifyInstance, context: ServerContext)
       const { tokens } = result;
       return reply.headers({ 'cache-control': 'no-store', pragma: 'no-cache' }).send({
         access_token: tokens.accessToken,
-        token_type: 'Bearer',
+        token_type: tokens.tokenType,
         expires_in: tokens.expiresIn,
         refresh_token: tokens.refreshToken,
         session_id: tokens.sessionId,
@@ -95,19 +105,19 @@ export function registerAuthRoutes(app: FastifyInstance, context: ServerContext)
   );
 
   app.post('/auth/logout', async (request, reply) => {
-    const { userId, sessionId } = sessionOf(authenticateBearer(request, verifier));
+    const { userId, sessionId } = sessionOf(await authenticateBearer(request, context));
     await sessions.endSession(userId, sessionId, 'logout', requestContext(request));
     return reply.code(204).send();
   });
 
   app.post('/auth/logout-all', async (request, reply) => {
-    const { userId } = sessionOf(authenticateBearer(request, verifier));
+    const { userId } = sessionOf(await authenticateBearer(request, context));
     await sessions.endAllSessions(userId, requestContext(request));
     return reply.code(204).send();
   });
 
   app.get('/auth/sessions', async (request, reply) => {
-    const { userId, sessionId } = sessionOf(authenticateBearer(request, verifier));
+    const { userId, sessionId } = sessionOf(await authenticateBearer(request, context));
     const list = await sessions.listSessions(userId);
     return reply.headers({ 'cache-control': 'no-store' }).send({
       sessions: list.map((session) => ({
@@ -126,7 +136,7 @@ export function registerAuthRoutes(app: FastifyInstance, context: ServerContext)
   });
 
   app.delete<{ Params: { id: string } }>('/auth/sessions/:id', async (request, reply) => {
-    const { userId } = sessionOf(authenticateBearer(request, verifier));
+    const { userId } = sessionOf(await authenticateBearer(request, context));
     const ended = await sessions.endSession(
       userId,
       request.params.id,

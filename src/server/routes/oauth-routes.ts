@@ -2,7 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import { FIRST_PARTY_CLIENT_ID } from '../../sessions/auth-policy.js';
 import { signAccessToken } from '../../token/access-token.js';
 import { TokenError } from '../../token/errors.js';
+import { requireFreshRevocations } from '../bearer-auth.js';
 import { authenticateClient, type FormBody } from '../client-auth.js';
+import { checkTokenRequestProof } from '../dpop-request.js';
 import { HttpError } from '../http-errors.js';
 import { requestedScope } from '../requested-scope.js';
 import type { ServerContext } from '../server-context.js';
@@ -29,6 +31,10 @@ export function registerOAuthRoutes(app: FastifyInstance, context: ServerContext
   app.post<{ Body: FormBody }>('/oauth/token', async (request, reply) => {
     const body = formBody(request.body);
     const grantType = field(body, 'grant_type');
+    // RFC 9449 §5: the proof is checked before anything else, so a nonce round trip costs no
+    // client authentication and no refresh-token lookup.
+    const proof = await checkTokenRequestProof(request, context);
+    const dpopJkt = proof?.jkt ?? null;
     const { client, confidential } = await authenticateClient(
       request,
       body,
@@ -37,19 +43,29 @@ export function registerOAuthRoutes(app: FastifyInstance, context: ServerContext
     );
     if (grantType === 'refresh_token') {
       const result = await sessions.refresh(
-        { refreshToken: field(body, 'refresh_token'), clientId: client.clientId },
+        {
+          refreshToken: field(body, 'refresh_token'),
+          clientId: client.clientId,
+          dpopJkt,
+          // RFC 9449 §5: only a public client's refresh tokens are bound; a confidential
+          // client proves itself with its secret at every refresh already.
+          bindToKey: !confidential,
+        },
         requestContext(request),
       );
-      if (!result.ok)
+      if (!result.ok) {
         throw new HttpError(
           400,
           'invalid_grant',
-          'the refresh token is invalid, expired or revoked',
+          result.reason === 'key_mismatch'
+            ? 'the refresh token is bound to a DPoP key; send a proof made with that key'
+            : 'the refresh token is invalid, expired or revoked',
         );
+      }
       const { tokens } = result;
       return reply.headers(NO_STORE).send({
         access_token: tokens.accessToken,
-        token_type: 'Bearer',
+        token_type: tokens.tokenType,
         expires_in: tokens.expiresIn,
         refresh_token: tokens.refreshToken,
         ...(tokens.scope === '' ? {} : { scope: tokens.scope }),
@@ -73,12 +89,13 @@ export function registerOAuthRoutes(app: FastifyInstance, context: ServerContext
           scope,
           ttlSeconds: config.accessTokenTtlSeconds,
           clock,
+          ...(dpopJkt === null ? {} : { extraClaims: { cnf: { jkt: dpopJkt } } }),
         },
         keys.getSigningKey(),
       );
       return reply.headers(NO_STORE).send({
         access_token: accessToken,
-        token_type: 'Bearer',
+        token_type: dpopJkt === null ? 'Bearer' : 'DPoP',
         expires_in: config.accessTokenTtlSeconds,
         ...(scope === '' ? {} : { scope }),
       });
@@ -114,13 +131,16 @@ export function registerOAuthRoutes(app: FastifyInstance, context: ServerContext
 
   async function introspect(ctx: ServerContext, token: string): Promise<Record<string, unknown>> {
     if (token.includes('.')) {
+      let claims;
       try {
-        const { claims } = verifier.verify(token);
-        return { active: true, token_type: 'access_token', ...claims };
+        ({ claims } = verifier.verify(token));
       } catch (error) {
         if (error instanceof TokenError) return { active: false };
         throw error;
       }
+      // "active" promises the token is not revoked: only say so with a current denylist.
+      requireFreshRevocations(ctx);
+      return { active: true, token_type: 'access_token', ...claims };
     }
     const view = await ctx.sessions.describeRefreshToken(token);
     if (view === null) return { active: false };
@@ -131,6 +151,8 @@ export function registerOAuthRoutes(app: FastifyInstance, context: ServerContext
       sub: view.session.userId,
       sid: view.session.id,
       scope: view.session.scope,
+      // RFC 9449 §6.2: introspection names the key a bound token needs.
+      ...(view.session.dpopJkt === null ? {} : { cnf: { jkt: view.session.dpopJkt } }),
       iat: Math.floor(view.token.createdAt / 1000),
       exp: Math.floor(Math.min(view.session.idleExpiresAt, view.session.absoluteExpiresAt) / 1000),
       iss: config.issuer,
@@ -168,7 +190,7 @@ async function revokeAccessToken(
     ip: null,
     detail: {},
   });
-  await context.follower.catchUp();
+  await context.afterRevocation();
 }
 
 function formBody(body: unknown): FormBody {

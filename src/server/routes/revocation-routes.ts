@@ -4,7 +4,9 @@ import { HttpError } from '../http-errors.js';
 import type { ServerContext } from '../server-context.js';
 
 const PAGE = 1000;
+/** Heartbeats come this often at most, and three times per max staleness at least. */
 const HEARTBEAT_MS = 15_000;
+const MIN_HEARTBEAT_MS = 100;
 
 function wire(event: LoggedRevocationEvent): Record<string, unknown> {
   return {
@@ -30,9 +32,17 @@ function parseCursor(value: string | undefined): number {
  * after a cursor, or a Server-Sent Events stream that first sends everything after
  * `Last-Event-ID` (a snapshot), then says `ready`, then follows new events as they are
  * logged, with a heartbeat comment so proxies and clients can tell a quiet feed from a dead one.
+ *
+ * A heartbeat tells a verifier "nothing was revoked that you have not been sent", so it is
+ * sent only while this process's own denylist is confirmed current: a stale server falls
+ * silent, and its followers go stale too (and fail closed) instead of trusting it.
  */
 export function registerRevocationRoutes(app: FastifyInstance, context: ServerContext): void {
-  const { store, follower, clock } = context;
+  const { store, follower, clock, freshness, config } = context;
+  const heartbeatMs = Math.min(
+    HEARTBEAT_MS,
+    Math.max(MIN_HEARTBEAT_MS, Math.floor((config.maxStalenessSeconds * 1000) / 3)),
+  );
   // Open streams never end on their own, and `app.close()` waits for every connection: end
   // them first, or closing the server would hang for as long as one verifier stays connected.
   const openStreams = new Set<() => void>();
@@ -76,8 +86,8 @@ export function registerRevocationRoutes(app: FastifyInstance, context: ServerCo
       else buffered.push(event);
     });
     const heartbeat = setInterval(() => {
-      write(': heartbeat\n\n');
-    }, HEARTBEAT_MS);
+      if (freshness.isFresh()) write(': heartbeat\n\n');
+    }, heartbeatMs);
     heartbeat.unref();
     const stop = (): void => {
       clearInterval(heartbeat);

@@ -1,0 +1,4 @@
+import { runExample } from '../shared/settings.js';
+import { startOrdersApi } from './app.js';
+
+await runExample('Fastify', startOrdersApi);

@@ -1,0 +1,344 @@
+import { readFileSync } from 'node:fs';
+import { isAlgorithm, isSymmetricAlgorithm, type Algorithm } from '../token/algorithms.js';
+import { GatewayConfigError } from './gateway-config-error.js';
+import { createRouteTable, parseRouteTable, type RouteTable } from './route-table.js';
+
+/** Everything `tessera gateway` can be told; each has a flag and a `TESSERA_GATEWAY_*` variable. */
+export interface GatewayConfig {
+  /** Address and port to listen on. */
+  readonly host: string;
+  readonly port: number;
+  /** Where requests go: origin and an optional base path, e.g. `http://127.0.0.1:3000`. */
+  readonly upstream: URL;
+  readonly issuer: string;
+  readonly audience: string;
+  readonly algorithms: readonly Algorithm[];
+  readonly jwksUri: string;
+  /** `feed` (the issuer's SSE feed), a Redis URL (its revocation stream), or `none` (unsafe). */
+  readonly revocations: { readonly feed: string } | { readonly redis: string } | 'none';
+  /** Routes and public paths from the config file; empty without one. */
+  readonly routes: RouteTable;
+  /** The URL clients address the gateway by, which DPoP proofs name (`htu`). */
+  readonly publicUrl: URL;
+  /** Check DPoP proofs (RFC 9449); false accepts bearer tokens only. */
+  readonly dpop: boolean;
+  /** Redis for the DPoP replay cache shared by several gateways; '' keeps it in memory. */
+  readonly redis: string;
+  readonly redisPrefix: string;
+  /** How long the upstream may take to answer, and to go quiet while streaming. */
+  readonly upstreamTimeoutMs: number;
+  /** Forward `Authorization` and `DPoP` to the upstream (removed by default). */
+  readonly forwardToken: boolean;
+  readonly maxStalenessSeconds: number;
+  readonly allowInsecureHttp: boolean;
+}
+
+/** One setting: its flag, its environment variable, and what it is for. */
+export interface GatewaySetting {
+  readonly key: GatewaySettingKey;
+  readonly flag: string;
+  readonly env: string;
+  readonly description: string;
+}
+
+export type GatewaySettingKey =
+  | 'listen'
+  | 'upstream'
+  | 'issuer'
+  | 'audience'
+  | 'algorithms'
+  | 'jwksUri'
+  | 'revocations'
+  | 'config'
+  | 'publicUrl'
+  | 'disableDpop'
+  | 'redis'
+  | 'redisPrefix'
+  | 'upstreamTimeoutMs'
+  | 'forwardToken'
+  | 'maxStalenessSeconds'
+  | 'allowInsecureHttp';
+
+/** The settings of `tessera gateway`, for `--help`, the docs and validation alike. */
+export const GATEWAY_SETTINGS: readonly GatewaySetting[] = [
+  setting(
+    'listen',
+    '--listen <host:port>',
+    'LISTEN',
+    'address to listen on (default 127.0.0.1:8080)',
+  ),
+  setting(
+    'upstream',
+    '--upstream <url>',
+    'UPSTREAM',
+    'http(s) URL of the API behind the gateway (required)',
+  ),
+  setting(
+    'issuer',
+    '--issuer <url>',
+    'ISSUER',
+    'exact iss of accepted tokens: the auth server URL (required)',
+  ),
+  setting('audience', '--audience <aud>', 'AUDIENCE', 'aud accepted tokens must carry (required)'),
+  setting(
+    'algorithms',
+    '--algorithms <list>',
+    'ALGORITHMS',
+    'comma-separated token algorithms (default EdDSA)',
+  ),
+  setting(
+    'jwksUri',
+    '--jwks-uri <url>',
+    'JWKS_URI',
+    'JWKS URL (default <issuer>/.well-known/jwks.json)',
+  ),
+  setting(
+    'revocations',
+    '--revocations <source>',
+    'REVOCATIONS',
+    "feed (the issuer's SSE feed, default), a redis:// URL, or none (unsafe)",
+  ),
+  setting(
+    'config',
+    '--config <file>',
+    'CONFIG',
+    'JSON file of routes (prefix → scopes) and public paths',
+  ),
+  setting(
+    'publicUrl',
+    '--public-url <url>',
+    'PUBLIC_URL',
+    'URL clients use to reach the gateway, checked in DPoP proofs (default http://<listen>)',
+  ),
+  setting(
+    'disableDpop',
+    '--disable-dpop',
+    'DISABLE_DPOP',
+    'accept bearer tokens only; DPoP-bound tokens are refused',
+  ),
+  setting(
+    'redis',
+    '--redis <url>',
+    'REDIS_URL',
+    'redis:// URL of the DPoP replay cache shared by several gateways (default: in memory)',
+  ),
+  setting(
+    'redisPrefix',
+    '--redis-prefix <prefix>',
+    'REDIS_PREFIX',
+    'prefix of every Redis key (default tessera:)',
+  ),
+  setting(
+    'upstreamTimeoutMs',
+    '--upstream-timeout <ms>',
+    'UPSTREAM_TIMEOUT',
+    'longest wait for the upstream to answer or send more, 100 to 600000 (default 30000)',
+  ),
+  setting(
+    'forwardToken',
+    '--forward-token',
+    'FORWARD_TOKEN',
+    'keep Authorization and DPoP headers for the upstream (removed by default)',
+  ),
+  setting(
+    'maxStalenessSeconds',
+    '--max-staleness <seconds>',
+    'MAX_STALENESS',
+    'refuse tokens when revocations are unconfirmed this long, 1 to 3600 (default 30)',
+  ),
+  setting(
+    'allowInsecureHttp',
+    '--allow-insecure-http',
+    'ALLOW_INSECURE_HTTP',
+    'allow http: issuer, JWKS and feed URLs on other hosts than loopback (unsafe)',
+  ),
+];
+
+function setting(
+  key: GatewaySettingKey,
+  flag: string,
+  env: string,
+  description: string,
+): GatewaySetting {
+  return { key, flag, env: `TESSERA_GATEWAY_${env}`, description };
+}
+
+/** Raw values: strings from flags or the environment, `true` for a flag given without value. */
+export type RawGatewaySettings = Partial<Record<GatewaySettingKey, string | boolean | undefined>>;
+
+/**
+ * Build the gateway configuration from flags (winning) and `TESSERA_GATEWAY_*` variables,
+ * read the config file, check every value and freeze the result. Issuer, audience and
+ * upstream have no defaults.
+ *
+ * @throws GatewayConfigError naming the setting at fault.
+ */
+export function resolveGatewayConfig(
+  flags: RawGatewaySettings,
+  env: Readonly<Record<string, string | undefined>>,
+): GatewayConfig {
+  const raw: RawGatewaySettings = {};
+  for (const entry of GATEWAY_SETTINGS) raw[entry.key] = flags[entry.key] ?? env[entry.env];
+  const name = (key: GatewaySettingKey): string => {
+    const entry = GATEWAY_SETTINGS.find((s) => s.key === key);
+    return entry === undefined ? key : `${entry.flag.split(' ')[0] ?? key} (${entry.env})`;
+  };
+  const fail = (key: GatewaySettingKey, message: string): never => {
+    throw new GatewayConfigError(`${name(key)} ${message}`);
+  };
+  const text = (key: GatewaySettingKey, fallback?: string): string => {
+    const value = raw[key];
+    if (value === undefined || value === '') {
+      return fallback ?? fail(key, 'is required');
+    }
+    if (typeof value !== 'string') return fail(key, 'needs a value');
+    return value;
+  };
+  const integer = (key: GatewaySettingKey, fallback: number, min: number, max: number): number => {
+    const value = text(key, String(fallback));
+    const number = /^[0-9]+$/.test(value) ? Number(value) : Number.NaN;
+    if (!Number.isSafeInteger(number) || number < min || number > max) {
+      fail(key, `must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`);
+    }
+    return number;
+  };
+  const flag = (key: GatewaySettingKey): boolean => {
+    const value = raw[key];
+    if (
+      value === undefined ||
+      value === false ||
+      value === '' ||
+      value === '0' ||
+      value === 'false'
+    )
+      return false;
+    if (value === true || value === '1' || value === 'true') return true;
+    return fail(key, 'must be true or false');
+  };
+
+  const { host, port } = parseListen(text('listen', '127.0.0.1:8080'), (message) =>
+    fail('listen', message),
+  );
+  const allowInsecureHttp = flag('allowInsecureHttp');
+  const upstream = parseHttpUrl(text('upstream'), (message) => fail('upstream', message));
+  if (upstream.search !== '') fail('upstream', 'must have no query');
+  const issuer = text('issuer');
+  parseHttpUrl(issuer, (message) => fail('issuer', message));
+  const algorithms = text('algorithms', 'EdDSA')
+    .split(',')
+    .map((alg) => alg.trim());
+  for (const alg of algorithms) {
+    if (!isAlgorithm(alg) || isSymmetricAlgorithm(alg)) {
+      fail('algorithms', `takes EdDSA, ES256, RS256 and PS256, got ${JSON.stringify(alg)}`);
+    }
+  }
+  const jwksUri = text('jwksUri', `${issuer.replace(/\/+$/, '')}/.well-known/jwks.json`);
+  parseHttpUrl(jwksUri, (message) => fail('jwksUri', message));
+  const revocationText = text('revocations', 'feed');
+  let revocations: GatewayConfig['revocations'];
+  if (revocationText === 'feed') {
+    revocations = { feed: `${issuer.replace(/\/+$/, '')}/revocations/stream` };
+  } else if (revocationText === 'none') {
+    revocations = 'none';
+  } else if (/^rediss?:\/\/[^/]/i.test(revocationText)) {
+    revocations = { redis: revocationText };
+  } else if (/^https?:\/\//i.test(revocationText)) {
+    parseHttpUrl(revocationText, (message) => fail('revocations', message));
+    revocations = { feed: revocationText };
+  } else {
+    return fail(
+      'revocations',
+      `must be feed, the feed's http(s) URL, a redis:// URL or none, got ${JSON.stringify(revocationText)}`,
+    );
+  }
+  const dpop = !flag('disableDpop');
+  const publicText = text('publicUrl', '');
+  let publicUrl: URL;
+  if (publicText === '') {
+    if (dpop && (host === '0.0.0.0' || host === '::')) {
+      fail(
+        'publicUrl',
+        `is required when listening on ${host} with DPoP on: proofs name the URL clients use`,
+      );
+    }
+    publicUrl = new URL(`http://${host.includes(':') ? `[${host}]` : host}:${port}`);
+  } else {
+    publicUrl = parseHttpUrl(publicText, (message) => fail('publicUrl', message));
+    if (publicUrl.search !== '') fail('publicUrl', 'must have no query');
+  }
+  if (port === 0 && dpop && publicText === '') {
+    fail('publicUrl', 'is required with port 0 and DPoP on: the address is not known in advance');
+  }
+  const redis = text('redis', '');
+  if (redis !== '' && !/^rediss?:\/\/[^/]/i.test(redis)) {
+    // Not echoed: the URL may hold a password.
+    fail('redis', 'must be a redis:// or rediss:// URL (redis://[user:password@]host[:port][/db])');
+  }
+  return Object.freeze({
+    host,
+    port,
+    upstream,
+    issuer,
+    audience: text('audience'),
+    algorithms: Object.freeze(algorithms as Algorithm[]),
+    jwksUri,
+    revocations,
+    routes: readRoutes(text('config', '')),
+    publicUrl,
+    dpop,
+    redis,
+    redisPrefix: text('redisPrefix', 'tessera:'),
+    upstreamTimeoutMs: integer('upstreamTimeoutMs', 30_000, 100, 600_000),
+    forwardToken: flag('forwardToken'),
+    maxStalenessSeconds: integer('maxStalenessSeconds', 30, 1, 3600),
+    allowInsecureHttp,
+  });
+}
+
+function readRoutes(path: string): RouteTable {
+  if (path === '') return createRouteTable([]);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new GatewayConfigError(
+      `--config (TESSERA_GATEWAY_CONFIG): cannot read ${path} (${reason})`,
+    );
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new GatewayConfigError(
+      `--config (TESSERA_GATEWAY_CONFIG): ${path} is not valid JSON (${error instanceof Error ? error.message : String(error)})`,
+    );
+  }
+  return parseRouteTable(parsed, path);
+}
+
+function parseListen(
+  value: string,
+  fail: (message: string) => never,
+): { host: string; port: number } {
+  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]+)):([0-9]{1,5})$/.exec(value);
+  const host = match?.[1] ?? match?.[2];
+  const port = Number(match?.[3]);
+  if (host === undefined || !Number.isSafeInteger(port) || port > 65_535) {
+    return fail(`must be host:port (or [ipv6]:port), got ${JSON.stringify(value)}`);
+  }
+  return { host, port };
+}
+
+function parseHttpUrl(value: string, fail: (message: string) => never): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return fail(`must be an absolute http(s) URL, got ${JSON.stringify(value)}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') fail('must be an http(s) URL');
+  if (url.username !== '' || url.password !== '') fail('must not carry a user name or password');
+  if (url.hash !== '') fail('must have no fragment');
+  return url;
+}

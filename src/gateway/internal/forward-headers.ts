@@ -1,0 +1,111 @@
+/**
+ * RFC 9110 §7.6.1: hop-by-hop fields a proxy must not forward, plus the proxy credentials of
+ * RFC 9110 §11.7 (meant for this hop only). Fields named in `Connection` are removed too.
+ */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'proxy-connection',
+  'keep-alive',
+  'te',
+  'transfer-encoding',
+  'upgrade',
+  'trailer',
+  'proxy-authorization',
+  'proxy-authenticate',
+]);
+
+/** Fields the gateway itself sets on the way to the upstream, whatever the client sent. */
+const REPLACED_UPSTREAM = new Set(['host', 'x-forwarded-proto', 'x-forwarded-host']);
+
+/**
+ * The identity headers (DESIGN.md invariant 5: only the gateway may set them), in every spelling
+ * an upstream could read as one: CGI and WSGI map both `-` and `_` to `_` (RFC 3875 §4.1.18),
+ * so `X-Tessera_Sub` arrives there as HTTP_X_TESSERA_SUB.
+ */
+const IDENTITY_NAME = /^x[-_]tessera[-_]/i;
+
+/** Fields some upstream frameworks take as the request path instead of the one checked. */
+const PATH_OVERRIDE = new Set(['x-original-url', 'x-rewrite-url']);
+
+/** What the gateway adds to a request it forwards. */
+export interface ForwardedRequestHeaders {
+  /** `Host` for the upstream. */
+  readonly host: string;
+  /** Public protocol and host the client used. */
+  readonly forwardedProto: string;
+  readonly forwardedHost: string | undefined;
+  /** The client's address, appended to `X-Forwarded-For`. */
+  readonly clientAddress: string | undefined;
+  /** Identity headers to add (already checked to be printable). */
+  readonly identity: readonly (readonly [string, string])[];
+  /** Remove `Authorization` and `DPoP` (the default). */
+  readonly dropToken: boolean;
+}
+
+/**
+ * The headers of a request to forward, as a flat `[name, value, …]` list (the form of
+ * `rawHeaders`, which keeps repeated fields apart): hop-by-hop fields removed, every
+ * `X-Tessera-*` the client sent removed (with `_` spellings) and `X-Original-URL`/`X-Rewrite-URL`,
+ * the token removed unless kept, then the gateway's own.
+ */
+export function upstreamRequestHeaders(
+  rawHeaders: readonly string[],
+  forwarded: ForwardedRequestHeaders,
+): string[] {
+  const named = connectionTokens(rawHeaders);
+  const out: string[] = [];
+  let forwardedFor: string | undefined;
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i] ?? '';
+    const value = rawHeaders[i + 1] ?? '';
+    const lower = name.toLowerCase();
+    if (HOP_BY_HOP.has(lower) || named.has(lower) || REPLACED_UPSTREAM.has(lower)) continue;
+    if (IDENTITY_NAME.test(lower) || PATH_OVERRIDE.has(lower)) continue;
+    if (forwarded.dropToken && (lower === 'authorization' || lower === 'dpop')) continue;
+    if (lower === 'x-forwarded-for') {
+      forwardedFor = forwardedFor === undefined ? value : `${forwardedFor}, ${value}`;
+      continue;
+    }
+    out.push(name, value);
+  }
+  out.push('host', forwarded.host, 'x-forwarded-proto', forwarded.forwardedProto);
+  if (forwarded.forwardedHost !== undefined) out.push('x-forwarded-host', forwarded.forwardedHost);
+  if (forwarded.clientAddress !== undefined) {
+    out.push(
+      'x-forwarded-for',
+      forwardedFor === undefined
+        ? forwarded.clientAddress
+        : `${forwardedFor}, ${forwarded.clientAddress}`,
+    );
+  } else if (forwardedFor !== undefined) {
+    out.push('x-forwarded-for', forwardedFor);
+  }
+  for (const [name, value] of forwarded.identity) out.push(name, value);
+  return out;
+}
+
+/** The headers of an upstream response to pass to the client: hop-by-hop fields removed. */
+export function clientResponseHeaders(rawHeaders: readonly string[]): string[] {
+  const named = connectionTokens(rawHeaders);
+  const out: string[] = [];
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i] ?? '';
+    const lower = name.toLowerCase();
+    if (HOP_BY_HOP.has(lower) || named.has(lower)) continue;
+    out.push(name, rawHeaders[i + 1] ?? '');
+  }
+  return out;
+}
+
+/** Field names listed in `Connection` (RFC 9110 §7.6.1), lower-case. */
+function connectionTokens(rawHeaders: readonly string[]): Set<string> {
+  const tokens = new Set<string>();
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    if ((rawHeaders[i] ?? '').toLowerCase() !== 'connection') continue;
+    for (const token of (rawHeaders[i + 1] ?? '').split(',')) {
+      const name = token.trim().toLowerCase();
+      if (name !== '') tokens.add(name);
+    }
+  }
+  return tokens;
+}
