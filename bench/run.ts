@@ -1,5 +1,10 @@
 import * as argon2 from './argon2.js';
 import * as denylist from './denylist.js';
+import * as gateway from './gateway.js';
+import * as introspection from './introspection.js';
+import * as propagation from './propagation.js';
+import * as redisLookup from './redis-lookup.js';
+import * as refreshPostgres from './refresh-postgres.js';
 import * as refresh from './refresh.js';
 import * as verify from './verify.js';
 
@@ -10,7 +15,17 @@ interface BenchModule {
 }
 
 /** Every benchmark `npm run bench` runs, in order. Add new ones here. */
-const BENCHMARKS: readonly BenchModule[] = [verify, denylist, argon2, refresh];
+const BENCHMARKS: readonly BenchModule[] = [
+  verify,
+  denylist,
+  redisLookup,
+  introspection,
+  argon2,
+  refresh,
+  refreshPostgres,
+  propagation,
+  gateway,
+];
 
 for (const bench of BENCHMARKS) {
   const started = performance.now();
