@@ -34,10 +34,11 @@ export type VerificationFailureCode = TokenErrorCode | 'ERR_REVOCATIONS_STALE' |
 /** Options of one {@link Verifier.verify} call. */
 export interface VerifyOptions {
   /**
-   * Accept tokens bound to a key (a `cnf` claim, as DPoP-bound tokens carry): only for a
-   * caller that then checks the proof of that key, as `createRequestAuthenticator` and the
-   * middleware do. Without it such a token fails with `ERR_TOKEN_BOUND`, so a stolen bound
-   * token cannot pass as a plain bearer token.
+   * Accept bound tokens: a `cnf` claim (DPoP, bound to a client key) or an `fgp` claim (bound
+   * to a browser's fingerprint cookie, the OWASP token sidecar). Only for a caller that then
+   * checks the binding, as `createRequestAuthenticator` and the middleware do. Without it such
+   * a token fails with `ERR_TOKEN_BOUND`, so a stolen bound token cannot pass as a plain
+   * bearer token.
    */
   readonly allowBound?: boolean;
 }
@@ -249,14 +250,18 @@ export function createVerifier(options: VerifierOptions): Verifier {
     } catch (error) {
       return failure(error);
     }
-    if (verified.claims['cnf'] !== undefined && verifyOptions?.allowBound !== true) {
-      return {
-        ok: false,
-        code: 'ERR_TOKEN_BOUND',
-        reason:
-          'the token is bound to a key (cnf): check its proof with createRequestAuthenticator or the middleware',
-        claim: 'cnf',
-      };
+    if (verifyOptions?.allowBound !== true) {
+      const claims = verified.claims;
+      const binding =
+        claims['cnf'] !== undefined ? 'cnf' : claims['fgp'] !== undefined ? 'fgp' : null;
+      if (binding !== null) {
+        return {
+          ok: false,
+          code: 'ERR_TOKEN_BOUND',
+          reason: `the token is bound (${binding}): check it with createRequestAuthenticator or the middleware`,
+          claim: binding,
+        };
+      }
     }
     let stale = false;
     // Checked after the token verified: a bad token keeps its own code, and the check is one

@@ -99,6 +99,20 @@ describe('verify', () => {
     expect(verifier.verify(bound)).toMatchObject({ ok: false, code: 'ERR_TOKEN_BOUND' });
   });
 
+  it('refuses a token bound to a browser cookie (fgp) unless the caller checks the cookie', () => {
+    const verifier = make();
+    // OWASP token sidecar: the SHA-256 of an HttpOnly cookie's value, which a script that
+    // stole the token cannot send from another browser.
+    const bound = token(ed, { fgp: 'Xw2Yl0HnJ1mBXc0oKpI6SIrVtNXbG5a1cVdqRDeEmvk' });
+    expect(verifier.verify(bound)).toMatchObject({
+      ok: false,
+      code: 'ERR_TOKEN_BOUND',
+      claim: 'fgp',
+    });
+    expect(verifier.verify(bound, { allowBound: true })).toMatchObject({ ok: true });
+    expect(verifier.verify(bound)).toMatchObject({ ok: false, code: 'ERR_TOKEN_BOUND' });
+  });
+
   it('keeps a verified token, and still refuses it once it expires', () => {
     const clock = new TestClock(NOW_MS);
     const verifier = make({ clock, clockToleranceSeconds: 0 });
