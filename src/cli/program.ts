@@ -1,5 +1,7 @@
 import { Command } from 'commander';
 import { processIo, type CliIo } from './cli-io.js';
+import { registerAttackCommand } from './commands/attack.js';
+import { registerDoctorCommand } from './commands/doctor.js';
 import { registerInspectCommand } from './commands/inspect.js';
 import { registerClientsCommand } from './commands/clients.js';
 import { registerGatewayCommand } from './commands/gateway.js';
@@ -24,5 +26,7 @@ export function createProgram(io: CliIo = processIo): Command {
   registerKeysCommand(program, io);
   registerRevokeCommand(program, io);
   registerInspectCommand(program, io);
+  registerAttackCommand(program, io);
+  registerDoctorCommand(program, io);
   return program;
 }

@@ -7,6 +7,8 @@ import Fastify, {
 import { ThrottleUnavailableError } from '../sessions/redis-throttle-store.js';
 import { StoreError } from '../store/store-error.js';
 import { HttpError, sendError } from './http-errors.js';
+import { registerBrowserRoutes } from './browser/browser-routes.js';
+import { registerOperationsRoutes } from './operations/operations-routes.js';
 import { registerAuthRoutes } from './routes/auth-routes.js';
 import { registerDiscoveryRoutes } from './routes/discovery-routes.js';
 import { registerOAuthRoutes } from './routes/oauth-routes.js';
@@ -107,5 +109,7 @@ export async function buildApp(
   registerOAuthRoutes(app, context);
   registerDiscoveryRoutes(app, context);
   registerRevocationRoutes(app, context);
+  registerBrowserRoutes(app, context);
+  registerOperationsRoutes(app, context);
   return app;
 }

@@ -1,0 +1,9 @@
+import type { Command } from 'commander';
+import type { CliIo } from '../cli-io.js';
+
+/** `tessera attack` (issue 7); filled in by that work. */
+export function registerAttackCommand(_program: Command, _io: CliIo): void {
+  // Not registered until it works.
+  void _program;
+  void _io;
+}
