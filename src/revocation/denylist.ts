@@ -34,7 +34,7 @@ const KIND_INDEX: Readonly<Record<RevocationKind, number>> = {
  * can only refuse a token, never accept one.
  *
  * Each table has a filter in front (see internal/fingerprint-table.ts), asked with a sample of
- * eight characters of the value: most values that are not listed, and most subs listed before
+ * four characters of the value: most values that are not listed, and most subs listed before
  * the token was issued, end there, without reading the whole value or a record.
  *
  * Every entry carries its `expiresAt` and sits in a min-heap ordered by it; entries are dropped
@@ -124,7 +124,7 @@ export class Denylist {
   isRevoked(claims: JwtClaims, header: JwsHeader, kid: string | undefined = header.kid): boolean {
     const fingerprint = this.#fingerprint;
     // For each kind: skip an empty table, then ask its filter, which clears most values that
-    // are not listed from a sample of eight characters; only the rest are fingerprinted.
+    // are not listed from a sample of four characters; only the rest are fingerprinted.
     const jti = claims.jti;
     const jtis = this.#jtis;
     if (jti !== undefined && jtis.size !== 0 && jtis.mayHold(fingerprint.sample(jti))) {
