@@ -37,7 +37,9 @@ export {
   type AuthenticationRequest,
   type AuthenticationResult,
   type AuthenticationSuccess,
+  type CookieSessionOptions,
   type RequestAuthenticator,
   type RequestAuthenticatorOptions,
   type RequestIdentity,
+  TESSERA_COOKIES,
 } from './http/index.js';

@@ -10,7 +10,8 @@ export type AuthErrorName =
   | 'insufficient_scope'
   | 'invalid_dpop_proof'
   | 'use_dpop_nonce'
-  | 'temporarily_unavailable';
+  | 'temporarily_unavailable'
+  | 'csrf_rejected';
 
 /**
  * Stable codes of why a request was refused, for logs and metrics (never for the client to
@@ -21,7 +22,10 @@ export type AuthErrorName =
  * - `ERR_AUTH_DPOP_REQUIRED`: a DPoP-bound token sent as a bearer token;
  * - `ERR_AUTH_DPOP_UNBOUND`: an unbound token sent with the DPoP scheme;
  * - `ERR_AUTH_DPOP_DISABLED`: a DPoP token where DPoP is not accepted;
- * - `ERR_AUTH_SCOPE_INSUFFICIENT`: the token lacks a required scope.
+ * - `ERR_AUTH_SCOPE_INSUFFICIENT`: the token lacks a required scope;
+ * - `ERR_AUTH_FINGERPRINT_MISMATCH`: a token with `fgp` without its fingerprint cookie;
+ * - `ERR_AUTH_COOKIE_MALFORMED`: a `Cookie` header too large, or with one of ours twice;
+ * - `ERR_AUTH_CSRF_REJECTED`: a state-changing cookie request that fails the CSRF rule.
  */
 export type AuthFailureCode =
   | 'ERR_AUTH_TOKEN_MISSING'
@@ -30,6 +34,9 @@ export type AuthFailureCode =
   | 'ERR_AUTH_DPOP_UNBOUND'
   | 'ERR_AUTH_DPOP_DISABLED'
   | 'ERR_AUTH_SCOPE_INSUFFICIENT'
+  | 'ERR_AUTH_FINGERPRINT_MISMATCH'
+  | 'ERR_AUTH_COOKIE_MALFORMED'
+  | 'ERR_AUTH_CSRF_REJECTED'
   | VerificationFailureCode
   | 'ERR_DPOP_REPLAY_CACHE_UNAVAILABLE';
 

@@ -1,5 +1,6 @@
-// Framework-free request authentication on a Verifier: parse `Authorization`, verify the
-// token, check DPoP proofs and scopes, and answer RFC 6750 errors. Middleware for Express,
+// Framework-free request authentication on a Verifier: parse `Authorization` (or, in browser
+// mode, the session cookie), verify the token, check DPoP proofs, the token sidecar, the CSRF
+// rule and scopes, and answer RFC 6750 errors. Middleware for Express,
 // Fastify and Hono, and the gateway, are thin layers over this.
 export {
   parseAuthorization,
@@ -26,9 +27,31 @@ export {
   type AuthenticationRequest,
   type AuthenticationResult,
   type AuthenticationSuccess,
+  type CookieSessionOptions,
   type HeaderSource,
   type RequestAuthenticator,
   type RequestAuthenticatorOptions,
 } from './request-authenticator.js';
+export {
+  allowedOriginSet,
+  checkCsrfToken,
+  checkRequestOrigin,
+  isStateChanging,
+  type CsrfHeaders,
+} from './csrf-rule.js';
+export {
+  isCookieRefusal,
+  MAX_COOKIE_HEADER_LENGTH,
+  MAX_COOKIE_PAIRS,
+  readTesseraCookies,
+  type CookieRefusal,
+  type TesseraCookieValues,
+} from './request-cookies.js';
+export {
+  TESSERA_COOKIE_PREFIX,
+  TESSERA_COOKIES,
+  type TesseraCookieName,
+} from './tessera-cookies.js';
+export { fingerprintMatches, hashMatches } from './token-sidecar.js';
 export { boundKeyOf, hasScopes, identityOf, type RequestIdentity } from './request-identity.js';
 export { formatChallenge, type ChallengeParameters } from './www-authenticate.js';

@@ -1,10 +1,24 @@
 import type { VerifiedDpopProof } from '../../token/dpop-proof.js';
-import type { VerificationFailure, Verifier } from '../create-verifier.js';
+import type { Verifier } from '../create-verifier.js';
 import { parseAuthorization, type TokenScheme } from './authorization-header.js';
-import { authFailure, type AuthenticationFailure } from './authentication-failure.js';
+import type { AuthenticationFailure } from './authentication-failure.js';
 import { checkDpopProof, type DpopChecks } from './check-dpop-proof.js';
+import {
+  allowedOriginSet,
+  checkCsrfToken,
+  checkRequestOrigin,
+  isStateChanging,
+} from './csrf-rule.js';
+import { readHeader } from './internal/read-header.js';
+import { createRefusals, csrfRejected } from './internal/refusals.js';
+import {
+  isCookieRefusal,
+  readTesseraCookies,
+  type CookieRefusal,
+  type TesseraCookieValues,
+} from './request-cookies.js';
+import { fingerprintMatches } from './token-sidecar.js';
 import { hasScopes, identityOf, type RequestIdentity } from './request-identity.js';
-import { formatChallenge } from './www-authenticate.js';
 
 /**
  * Request headers as Node gives them (lower-case names, a repeated header as an array), or a
@@ -29,6 +43,11 @@ export interface AuthenticationRequest {
 export interface AuthenticateOptions {
   /** Scopes the token must all carry, else 403 `insufficient_scope`. */
   readonly requiredScopes?: readonly string[];
+  /**
+   * With cookie sessions on: the access token to use in place of the request's access cookie,
+   * as a gateway does right after refreshing it. Checked exactly as the cookie would be.
+   */
+  readonly accessCookie?: string;
 }
 
 /** A request whose token passed every check. */
@@ -39,6 +58,8 @@ export interface AuthenticationSuccess {
   readonly token: string;
   /** The DPoP proof, for a DPoP request. */
   readonly proof: VerifiedDpopProof | null;
+  /** Where the token came from: the `Authorization` header, or the session's access cookie. */
+  readonly credentials: 'header' | 'cookie';
 }
 
 /** What authentication gives: an identity, or a refusal ready to send. */
@@ -58,6 +79,22 @@ export interface RequestAuthenticatorOptions {
   readonly realm?: string;
   /** Seconds a client is told to wait (`Retry-After`) when tokens cannot be checked; default 5. */
   readonly retryAfterSeconds?: number;
+  /**
+   * Accept cookie sessions (browser mode): a request without `Authorization` may bring its
+   * access token in the `__Host-tessera-access` cookie, and then every state-changing request
+   * must pass the CSRF rule (Fetch Metadata, `Origin` among `allowedOrigins`, and the
+   * `X-CSRF-Token` header matching the token's `csh`), else 403 `csrf_rejected`. Off by default.
+   */
+  readonly cookies?: CookieSessionOptions | false;
+}
+
+/** How cookie sessions are accepted. */
+export interface CookieSessionOptions {
+  /**
+   * The origins of the pages that may change state with the session cookie, as browsers send
+   * them in `Origin` (`https://app.example.com`). Required: no origin is trusted by default.
+   */
+  readonly allowedOrigins: readonly string[];
 }
 
 /** Checks the access token of HTTP requests, whatever the framework. */
@@ -107,64 +144,21 @@ export function createRequestAuthenticator(
     throw new TypeError('dpop is required: DPoP checks ({ proofs, replay }), or false for none');
   }
   const realm = options.realm ?? 'tessera';
+  const cookieOptions = options.cookies ?? false;
+  const allowedOrigins =
+    cookieOptions === false ? null : allowedOriginSet(cookieOptions.allowedOrigins);
   const retryAfter = options.retryAfterSeconds ?? 5;
   if (!Number.isSafeInteger(retryAfter) || retryAfter < 1 || retryAfter > 3600) {
     throw new TypeError('retryAfterSeconds must be a whole number from 1 to 3600');
   }
   const algs = dpop === false ? undefined : dpop.proofs.algorithms.join(' ');
 
-  const challenge = (
-    scheme: TokenScheme,
-    error?: string,
-    description?: string,
-    scope?: string,
-  ): string =>
-    scheme === 'Bearer'
-      ? formatChallenge('Bearer', { realm, error, error_description: description, scope })
-      : formatChallenge('DPoP', { algs, error, error_description: description, scope });
-
-  const refuse = (
-    scheme: TokenScheme,
-    status: 400 | 401,
-    error: 'invalid_request' | 'invalid_token' | 'invalid_dpop_proof' | 'use_dpop_nonce',
-    code: AuthenticationFailure['code'],
-    description: string,
-    extra: Record<string, string> = {},
-  ): AuthenticationFailure =>
-    authFailure(status, error, code, description, {
-      'www-authenticate': challenge(scheme, error, description),
-      ...extra,
-    });
-
-  const unavailable = (
-    code: AuthenticationFailure['code'],
-    description: string,
-    cause: unknown,
-  ): AuthenticationFailure =>
-    // The server cannot check now: no challenge, which would tell the client its token is bad.
-    authFailure(
-      503,
-      'temporarily_unavailable',
-      code,
-      description,
-      { 'retry-after': String(retryAfter) },
-      cause,
-    );
-
-  const invalidToken = (
-    scheme: TokenScheme,
-    failure: VerificationFailure,
-  ): AuthenticationFailure => {
-    // Stale revocations, or keys and revocations not loaded yet: the token may be fine.
-    if (failure.code === 'ERR_REVOCATIONS_STALE' || options.verifier.status?.().ready === false) {
-      return unavailable(
-        failure.code,
-        'tokens cannot be checked now; retry shortly',
-        failure.reason,
-      );
-    }
-    return refuse(scheme, 401, 'invalid_token', failure.code, describeTokenFailure(failure));
-  };
+  const { refuse, unavailable, invalidToken, missing, insufficientScope } = createRefusals({
+    realm,
+    algs,
+    retryAfterSeconds: retryAfter,
+    isLoading: () => options.verifier.status?.().ready === false,
+  });
 
   const requireScope = (
     success: AuthenticationSuccess,
@@ -172,16 +166,7 @@ export function createRequestAuthenticator(
   ): AuthenticationFailure | null => {
     const required = typeof scopes === 'string' ? [scopes] : scopes;
     if (hasScopes(success.identity, required)) return null;
-    const description = 'the token lacks a scope this resource requires';
-    const scope = required.join(' ');
-    return authFailure(403, 'insufficient_scope', 'ERR_AUTH_SCOPE_INSUFFICIENT', description, {
-      'www-authenticate': challenge(
-        success.identity.scheme,
-        'insufficient_scope',
-        description,
-        scope,
-      ),
-    });
+    return insufficientScope(success.identity.scheme, required);
   };
 
   const authenticate = async (
@@ -189,13 +174,20 @@ export function createRequestAuthenticator(
     authOptions: AuthenticateOptions = {},
   ): Promise<AuthenticationResult> => {
     const presented = parseAuthorization(readHeader(request.headers, 'authorization'));
+    // Read only when a rule needs them: most bearer requests never parse their cookies.
+    let cookies: TesseraCookieValues | CookieRefusal | undefined;
+    const readCookies = (): TesseraCookieValues | CookieRefusal =>
+      (cookies ??= readTesseraCookies(readHeader(request.headers, 'cookie')));
     if (presented === null) {
-      // RFC 6750 §3.1: no credentials, no error code; offer every scheme accepted here.
-      const challenges = [formatChallenge('Bearer', { realm })];
-      if (algs !== undefined) challenges.push(formatChallenge('DPoP', { algs }));
-      return authFailure(401, null, 'ERR_AUTH_TOKEN_MISSING', 'an access token is required', {
-        'www-authenticate': challenges.join(', '),
-      });
+      if (allowedOrigins !== null) {
+        const jar = readCookies();
+        if (isCookieRefusal(jar)) return badCookies(jar);
+        const token = authOptions.accessCookie ?? jar.access;
+        if (token !== undefined) {
+          return authenticateCookie(request, authOptions, token, allowedOrigins, jar);
+        }
+      }
+      return missing();
     }
     if (presented === 'malformed') {
       return refuse(
@@ -216,7 +208,7 @@ export function createRequestAuthenticator(
         'DPoP is not accepted here; send a bearer token',
       );
     }
-    // Bound tokens are accepted here only because the DPoP checks below enforce their binding.
+    // Bound tokens are accepted here only because the checks below enforce their binding.
     const verified = await options.verifier.verifyAsync(token, { allowBound: true });
     if (!verified.ok) return invalidToken(scheme, verified);
     const identity = identityOf(verified.claims, scheme, verified.stale);
@@ -230,7 +222,8 @@ export function createRequestAuthenticator(
         'the token is bound to a key in a way this API cannot check',
       );
     }
-
+    const sidecar = checkSidecar(scheme, verified.claims['fgp'], readCookies);
+    if (sidecar !== null) return sidecar;
     let proof: VerifiedDpopProof | null = null;
     if (identity.jkt !== null) {
       if (dpop === false) {
@@ -283,7 +276,81 @@ export function createRequestAuthenticator(
         'the token is not bound to a DPoP key; send it as a bearer token',
       );
     }
-    const success: AuthenticationSuccess = Object.freeze({ ok: true, identity, token, proof });
+    return succeed({ ok: true, identity, token, proof, credentials: 'header' }, authOptions);
+  };
+
+  /** A request whose access token came in the session cookie (browser mode). */
+  const authenticateCookie = async (
+    request: AuthenticationRequest,
+    authOptions: AuthenticateOptions,
+    token: string,
+    origins: ReadonlySet<string>,
+    jar: TesseraCookieValues,
+  ): Promise<AuthenticationResult> => {
+    const stateChanging = isStateChanging(request.method);
+    if (stateChanging) {
+      // Checked before the token, so a forged cross-site request learns nothing of it.
+      const reason = checkRequestOrigin(
+        {
+          secFetchSite: readHeader(request.headers, 'sec-fetch-site'),
+          origin: readHeader(request.headers, 'origin'),
+        },
+        origins,
+      );
+      if (reason !== null) return csrfRejected(reason);
+    }
+    const verified = await options.verifier.verifyAsync(token, { allowBound: true });
+    if (!verified.ok) return invalidToken('Bearer', verified);
+    if (verified.claims['cnf'] !== undefined) {
+      // A key-bound token needs a proof with each request, which a cookie cannot carry.
+      return refuse(
+        'Bearer',
+        401,
+        'invalid_token',
+        'ERR_AUTH_DPOP_REQUIRED',
+        'a token bound to a key cannot come in the session cookie',
+      );
+    }
+    const sidecar = checkSidecar('Bearer', verified.claims['fgp'], () => jar);
+    if (sidecar !== null) return sidecar;
+    if (stateChanging) {
+      const reason = checkCsrfToken(
+        readHeader(request.headers, 'x-csrf-token'),
+        verified.claims['csh'],
+      );
+      if (reason !== null) return csrfRejected(reason);
+    }
+    const identity = identityOf(verified.claims, 'Bearer', verified.stale);
+    return succeed({ ok: true, identity, token, proof: null, credentials: 'cookie' }, authOptions);
+  };
+
+  /** The token sidecar (OWASP): a token with `fgp` needs the matching fingerprint cookie. */
+  const checkSidecar = (
+    scheme: TokenScheme,
+    fgp: unknown,
+    jar: () => TesseraCookieValues | CookieRefusal,
+  ): AuthenticationFailure | null => {
+    if (fgp === undefined) return null;
+    const read = jar();
+    if (isCookieRefusal(read)) return badCookies(read);
+    if (fingerprintMatches(fgp, read.fingerprint)) return null;
+    return refuse(
+      scheme,
+      401,
+      'invalid_token',
+      'ERR_AUTH_FINGERPRINT_MISMATCH',
+      'the token is bound to a fingerprint cookie, which is missing or does not match',
+    );
+  };
+
+  const badCookies = (refusal: CookieRefusal): AuthenticationFailure =>
+    refuse('Bearer', 400, 'invalid_request', 'ERR_AUTH_COOKIE_MALFORMED', refusal.refused);
+
+  const succeed = (
+    fields: AuthenticationSuccess,
+    authOptions: AuthenticateOptions,
+  ): AuthenticationResult => {
+    const success: AuthenticationSuccess = Object.freeze(fields);
     const required = authOptions.requiredScopes;
     if (required !== undefined && required.length > 0) {
       return requireScope(success, required) ?? success;
@@ -292,27 +359,4 @@ export function createRequestAuthenticator(
   };
 
   return Object.freeze({ authenticate, requireScope });
-}
-
-/** One header's value: a string, an array for a repeated header, or undefined. */
-function readHeader(headers: HeaderSource, name: string): string | readonly string[] | undefined {
-  if (typeof headers.get === 'function') {
-    return (headers as { get(name: string): string | null }).get(name) ?? undefined;
-  }
-  const value = (headers as Readonly<Record<string, string | readonly string[] | undefined>>)[name];
-  return value;
-}
-
-/** What a client may be told of why its token was refused: enough to act on, no more. */
-function describeTokenFailure(failure: VerificationFailure): string {
-  switch (failure.code) {
-    case 'ERR_JWT_EXPIRED':
-      return 'the token has expired';
-    case 'ERR_JWT_REVOKED':
-      return 'the token has been revoked';
-    case 'ERR_JWT_NOT_YET_VALID':
-      return 'the token is not valid yet';
-    default:
-      return 'the token is not valid';
-  }
 }
