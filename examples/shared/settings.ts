@@ -17,8 +17,9 @@ export type StartOptions = MiddlewareOptions & {
  * Run an example: `TESSERA_ISSUER` and `TESSERA_AUDIENCE` are required; `TESSERA_ALGORITHMS`
  * (default `EdDSA`), `TESSERA_JWKS_URI` (default `<issuer>/.well-known/jwks.json`),
  * `TESSERA_REVOCATIONS` (the SSE feed, default `<issuer>/revocations/stream`),
- * `TESSERA_PUBLIC_URL` (behind a proxy), `HOST` (default 127.0.0.1) and `PORT` (default 3000)
- * are optional.
+ * `TESSERA_PUBLIC_URL` (behind a proxy), `TESSERA_BROWSER_ORIGINS` (comma-separated origins of
+ * the pages that use the API with the session cookie: turns browser mode on), `HOST` (default
+ * 127.0.0.1) and `PORT` (default 3000) are optional.
  */
 export async function runExample(
   name: string,
@@ -42,6 +43,12 @@ export async function runExample(
     },
   });
   const publicUrl = env['TESSERA_PUBLIC_URL'];
+  // Browser mode: the pages at these origins call the API with the session cookies the auth
+  // server set, and every state-changing call passes the CSRF rule.
+  const browserOrigins = (env['TESSERA_BROWSER_ORIGINS'] ?? '')
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter((origin) => origin !== '');
   const api = await start({
     verifier,
     // One process: proofs are remembered in memory. Several behind one URL share a
@@ -50,6 +57,7 @@ export async function runExample(
     host: env['HOST'] ?? '127.0.0.1',
     port: Number(env['PORT'] ?? '3000'),
     ...(publicUrl === undefined ? {} : { publicUrl }),
+    ...(browserOrigins.length === 0 ? {} : { cookies: { allowedOrigins: browserOrigins } }),
     onError: (error: unknown) => {
       console.error('request could not be authenticated:', error);
     },

@@ -1,6 +1,6 @@
 import type { Verifier } from '../create-verifier.js';
 import type { DpopChecks } from '../http/check-dpop-proof.js';
-import type { RequestAuthenticator } from '../http/request-authenticator.js';
+import type { CookieSessionOptions, RequestAuthenticator } from '../http/request-authenticator.js';
 
 /** What every middleware accepts besides the way tokens are checked. */
 export interface MiddlewareCommonOptions {
@@ -35,6 +35,15 @@ export interface MiddlewareVerifierOptions extends MiddlewareCommonOptions {
   readonly realm?: string;
   /** Seconds a client is told to wait (`Retry-After`) when tokens cannot be checked; default 5. */
   readonly retryAfterSeconds?: number;
+  /**
+   * Browser mode: accept the session in the `__Host-tessera-access` cookie when a request has
+   * no `Authorization` header, and hold every state-changing cookie request to the CSRF rule
+   * (`Sec-Fetch-Site: same-origin`, `Origin` among `allowedOrigins`, `X-CSRF-Token` matching
+   * the session), else 403 `csrf_rejected`. The middleware does not refresh: an expired cookie
+   * token gets 401, and the page refreshes through the auth server (or put `tessera gateway`
+   * in front). Off by default.
+   */
+  readonly cookies?: CookieSessionOptions | false;
 }
 
 /** Check tokens with a request authenticator built elsewhere (one shared by several apps). */
@@ -48,8 +57,9 @@ export type MiddlewareOptions = MiddlewareVerifierOptions | MiddlewareAuthentica
 /** What a middleware route asks of a request. */
 export interface AuthenticateRouteOptions {
   /**
-   * Let requests without an `Authorization` header through, with a null identity. A header
-   * that is present is checked as on any route: a bad token is refused, never ignored.
+   * Let requests without credentials (no `Authorization` header, and in browser mode no access
+   * cookie) through, with a null identity. Credentials that are present are checked as on any
+   * route: a bad token is refused, never ignored.
    */
   readonly optional?: boolean;
 }

@@ -187,6 +187,7 @@ function authenticatorOf(options: MiddlewareOptions): RequestAuthenticator {
     ...(options.retryAfterSeconds === undefined
       ? {}
       : { retryAfterSeconds: options.retryAfterSeconds }),
+    ...(options.cookies === undefined ? {} : { cookies: options.cookies }),
   });
 }
 
