@@ -19,7 +19,36 @@ export type TokenErrorCode =
   | 'ERR_JWT_NOT_YET_VALID'
   | 'ERR_JWT_TOO_OLD'
   | 'ERR_JWT_REVOKED'
+  | TokenFormatErrorCode
   | DpopErrorCode;
+
+/**
+ * Codes of the other token formats: nested JWTs in JWE (RFC 7516, RFC 7519 §5.2) and PASETO
+ * v4. Claims inside them fail with the `ERR_JWT_*` codes, which mean the same there.
+ * - `ERR_TOKEN_FORMAT_NOT_ALLOWED`: a format the verifier was not configured to accept;
+ * - `ERR_TOKEN_NEEDS_ASYNC`: encrypted and PASETO tokens are only checked by `verifyAsync`;
+ * - `ERR_JWE_REQUIRED`: a plain JWS where only encrypted tokens are accepted;
+ * - `ERR_JWE_CONTENT_INVALID`: the JWE does not declare `cty: JWT`, or does not hold a JWS.
+ */
+export type TokenFormatErrorCode =
+  | 'ERR_TOKEN_FORMAT_NOT_ALLOWED'
+  | 'ERR_TOKEN_NEEDS_ASYNC'
+  | 'ERR_JWE_TOO_LARGE'
+  | 'ERR_JWE_MALFORMED'
+  | 'ERR_JWE_HEADER_INVALID'
+  | 'ERR_JWE_ALG_NOT_ALLOWED'
+  | 'ERR_JWE_ENC_NOT_ALLOWED'
+  | 'ERR_JWE_KEY_NOT_FOUND'
+  | 'ERR_JWE_DECRYPTION_FAILED'
+  | 'ERR_JWE_CONTENT_INVALID'
+  | 'ERR_JWE_REQUIRED'
+  | 'ERR_PASETO_TOO_LARGE'
+  | 'ERR_PASETO_MALFORMED'
+  | 'ERR_PASETO_PURPOSE_NOT_ALLOWED'
+  | 'ERR_PASETO_FOOTER_INVALID'
+  | 'ERR_PASETO_KEY_NOT_FOUND'
+  | 'ERR_PASETO_SIGNATURE_INVALID'
+  | 'ERR_PASETO_DECRYPTION_FAILED';
 
 /**
  * Codes of DPoP proofs (RFC 9449 §4.3), which are token problems too: the proof is malformed,

@@ -24,6 +24,29 @@ export {
   type DpopProofVerifierOptions,
   type VerifiedDpopProof,
 } from './dpop-proof.js';
+export {
+  DEFAULT_JWE_CONTENT_ALGORITHMS,
+  DEFAULT_JWE_KEY_ALGORITHMS,
+  encryptJwt,
+  isJweContentAlgorithm,
+  isJweKeyAlgorithm,
+  JWE_CONTENT_ALGORITHMS,
+  JWE_KEY_ALGORITHMS,
+  type EncryptJwtOptions,
+  type JweContentAlgorithm,
+  type JweKeyAlgorithm,
+} from './encrypted-token.js';
+export {
+  JweDecrypter,
+  MAX_PBES2_COUNT,
+  MIN_PBES2_COUNT,
+  type JweDecrypterOptions,
+} from './jwe-decrypter.js';
+export {
+  isCompactJwe,
+  NestedJwtVerifier,
+  type NestedJwtVerifierOptions,
+} from './nested-jwt-verifier.js';
 export { decodeBase64Url, encodeBase64Url, isBase64UrlSegment } from './base64url.js';
 export { systemClock, type Clock } from './clock.js';
 export {
@@ -36,6 +59,7 @@ export {
   type ReplayCacheErrorCode,
   type TesseraErrorCode,
   type TokenErrorCode,
+  type TokenFormatErrorCode,
 } from './errors.js';
 export {
   inspectToken,
