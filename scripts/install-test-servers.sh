@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
-# Install the servers that tests start on their own (a redis-server they can stop and start
-# again on a spare port), from Debian packages, when they are missing. Idempotent; run as
+# Install the programs that tests start on their own (a redis-server they can stop and start
+# again on a spare port; Chromium for the browser tests in test/browser), from Debian
+# packages, when they are missing. Idempotent; run as
 # root or with sudo available. PostgreSQL and the shared Redis are services of the machine,
 # not installed here.
 set -euo pipefail
 
 missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+# The browser tests drive /usr/bin/chromium with playwright-core (test/support/browser.ts);
+# they never download a browser of their own.
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 
 if [ "${#missing[@]}" -eq 0 ]; then
-  echo "test servers present: $(redis-server --version | cut -d' ' -f1-3)"
+  echo "test servers present: $(redis-server --version | cut -d' ' -f1-3); $(/usr/bin/chromium --version 2>/dev/null || echo chromium)"
   exit 0
 fi
 

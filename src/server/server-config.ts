@@ -1,6 +1,11 @@
-import { isIP } from 'node:net';
 import { isAbsolute, join, resolve } from 'node:path';
 import { isAlgorithm, type Algorithm } from '../token/algorithms.js';
+import {
+  parseBrowserOrigins,
+  parseCookieSameSite,
+  type CookieSameSite,
+} from './browser/browser-config.js';
+import { checkProxies, checkRedisUrl } from './config-checks.js';
 
 /** Everything `tessera serve` can be told; each has a flag and a `TESSERA_*` variable. */
 export interface ServerConfig {
@@ -41,6 +46,10 @@ export interface ServerConfig {
    * in advance (by malware on the client, say) stays usable.
    */
   readonly dpopNonce: boolean;
+  /** SameSite of the access cookie in cookie mode; the other cookies are always Strict. */
+  readonly cookieSameSite: CookieSameSite;
+  /** Origins besides the issuer's whose state-changing cookie requests are allowed (CSRF rule). */
+  readonly browserOrigins: readonly string[];
 }
 
 /** One setting: its flag, its environment variable, its default and how to read it. */
@@ -192,6 +201,19 @@ export const SERVER_SETTINGS: readonly Setting[] = [
     env: 'TESSERA_DPOP_NONCE',
     description: 'require a server-issued nonce in DPoP proofs (RFC 9449 §8)',
   },
+  {
+    key: 'cookieSameSite',
+    flag: '--cookie-samesite <lax|strict>',
+    env: 'TESSERA_COOKIE_SAMESITE',
+    description: 'SameSite of the access cookie in browser mode (default lax)',
+  },
+  {
+    key: 'browserOrigins',
+    flag: '--browser-origin <origins>',
+    env: 'TESSERA_BROWSER_ORIGIN',
+    description:
+      'comma-separated origins, besides the issuer, allowed to send cookie requests (default none)',
+  },
 ];
 
 /** A setting that could not be used; the message names the flag and what is expected. */
@@ -309,46 +331,25 @@ export function resolveServerConfig(
     jwksMaxAgeSeconds,
     bodyLimitBytes: integer('bodyLimitBytes', 16_384, 1024, 1_048_576),
     allowInsecureHttp,
-    redis: checkRedisUrl(text('redis', ''), name('redis')),
+    redis: checkRedisUrl(text('redis', ''), name('redis'), fail),
     redisPrefix: text('redisPrefix', 'tessera:'),
     maxStalenessSeconds: integer('maxStalenessSeconds', 30, 1, 3600),
     failOpenWhenStale: flag('failOpenWhenStale'),
-    trustProxy: Object.freeze(checkProxies(text('trustProxy', ''), name('trustProxy'))),
+    trustProxy: Object.freeze(checkProxies(text('trustProxy', ''), name('trustProxy'), fail)),
     dpopNonce: flag('dpopNonce'),
+    cookieSameSite: parseCookieSameSite(
+      text('cookieSameSite', 'lax'),
+      name('cookieSameSite'),
+      fail,
+    ),
+    browserOrigins: Object.freeze(
+      parseBrowserOrigins(text('browserOrigins', ''), name('browserOrigins'), fail),
+    ),
   });
 }
 
-/** Names proxy-addr (Fastify's `trustProxy`) knows for the usual private ranges. */
-const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
-
-function checkProxies(list: string, name: string): string[] {
-  if (list === '') return [];
-  return list.split(',').map((entry) => {
-    const proxy = entry.trim();
-    if (PROXY_RANGE_NAMES.has(proxy)) return proxy;
-    const [address = '', prefix, extra] = proxy.split('/');
-    const family = isIP(address);
-    const bits = family === 4 ? 32 : 128;
-    const prefixOk =
-      prefix === undefined || (/^[0-9]{1,3}$/.test(prefix) && Number(prefix) <= bits);
-    if (family === 0 || !prefixOk || extra !== undefined) {
-      throw new ConfigError(
-        `${name} takes IP addresses or CIDR ranges (or loopback, linklocal, uniquelocal), comma-separated; got ${JSON.stringify(proxy)}`,
-      );
-    }
-    return proxy;
-  });
-}
-
-function checkRedisUrl(url: string, name: string): string {
-  if (url === '') return url;
-  if (!/^rediss?:\/\/[^/]/i.test(url)) {
-    throw new ConfigError(
-      // Not echoed: the URL may hold a password.
-      `${name} must be a redis:// or rediss:// URL (redis://[user:password@]host[:port][/db])`,
-    );
-  }
-  return url;
+function fail(message: string): never {
+  throw new ConfigError(message);
 }
 
 const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/;

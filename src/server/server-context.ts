@@ -1,6 +1,7 @@
 import type { Denylist } from '../revocation/denylist.js';
 import type { RevocationFollower } from '../revocation/revocation-follower.js';
 import type { RevocationFreshness } from '../revocation/revocation-freshness.js';
+import type { BrowserBindingKeys } from '../sessions/browser-binding-keys.js';
 import type { SessionService } from '../sessions/session-service.js';
 import type { Store } from '../store/store.js';
 import type { Clock } from '../token/clock.js';
@@ -26,4 +27,6 @@ export interface ServerContext {
   readonly clock: Clock;
   /** DPoP proof checks (RFC 9449): the proof verifier, the replay cache and server nonces. */
   readonly dpop: DpopContext;
+  /** Keys of the CSRF tokens and sidecar fingerprints of browser sessions (docs/browser.md). */
+  readonly browserKeys: BrowserBindingKeys;
 }

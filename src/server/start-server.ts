@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { loadMasterKey, type LoadedMasterKey } from '../keys/master-key.js';
 import { Sealer } from '../keys/sealer.js';
 import type { RevocationLogReader } from '../revocation/revocation-follower.js';
+import { deriveBrowserBindingKeys } from '../sessions/browser-binding-keys.js';
 import { LoginThrottle } from '../sessions/login-throttle.js';
 import { PasswordHasher } from '../sessions/password-hasher.js';
 import { SessionService } from '../sessions/session-service.js';
@@ -98,6 +99,9 @@ export async function startServer(
     dpop = await openDpopContext(config, masterKey.key, clock);
     const dpopContext = dpop;
     const { denylist, follower, freshness, afterRevocation } = runtime;
+    // Cookie mode's CSRF tokens and the sidecar's fingerprints: derived, never stored, and the
+    // same in every process that shares the master key.
+    const browserKeys = deriveBrowserBindingKeys(masterKey.key);
     const verifier = new JwtVerifier({
       keys,
       issuer: config.issuer,
@@ -129,6 +133,7 @@ export async function startServer(
       },
       clock,
       afterRevocation,
+      browserKeys,
     });
     const context: ServerContext = {
       config,
@@ -142,6 +147,7 @@ export async function startServer(
       afterRevocation,
       clock,
       dpop: dpopContext.dpop,
+      browserKeys,
     };
     const app = await buildApp(context, options.logger ?? false);
     runtime.attachLog(app.log);

@@ -2,14 +2,31 @@ import { randomBytes } from 'node:crypto';
 import type { Sealer } from '../keys/sealer.js';
 import type { SigningKey } from '../keys/signing-key.js';
 import { createSubjectRevocation, type RevocationEvent } from '../revocation/revocation-event.js';
-import type { AuditRecord, RefreshTokenRecord, SessionRecord } from '../store/records.js';
+import type {
+  AuditRecord,
+  BrowserBinding,
+  RefreshTokenRecord,
+  SessionRecord,
+} from '../store/records.js';
 import type { Store } from '../store/store.js';
 import { signAccessToken } from '../token/access-token.js';
 import type { Clock } from '../token/clock.js';
 import { generateOpaqueToken, hashOpaqueToken } from '../token/opaque-token.js';
 import { revocationHorizonMs, type AuthPolicy } from './auth-policy.js';
+import { bindingClaims, type BrowserBindingKeys } from './browser-binding-keys.js';
+import {
+  changePassword,
+  type PasswordChange,
+  type PasswordChangeResult,
+} from './change-password.js';
 import type { LoginThrottle } from './login-throttle.js';
 import type { PasswordHasher } from './password-hasher.js';
+import type {
+  IssuedTokens,
+  LoginFailure,
+  RefreshFailure,
+  RequestContext,
+} from './session-results.js';
 import { normalizeUsername } from './username.js';
 
 /** What the service needs around it; all injected so tests control each part. */
@@ -23,38 +40,16 @@ export interface SessionServiceDependencies {
   readonly clock: Clock;
   /** Called after every revocation is durable; resolves once this process's denylist holds it. */
   readonly afterRevocation: () => Promise<void>;
+  /** Keys of the `csh` and `fgp` claims of browser-bound sessions (docs/browser.md). */
+  readonly browserKeys: BrowserBindingKeys;
 }
 
-/** Where a request came from, for sessions, throttling and the audit log. */
-export interface RequestContext {
-  readonly ip: string | null;
-  readonly userAgent: string | null;
-}
-
-/** Tokens handed to a client after login or refresh. */
-export interface IssuedTokens {
-  readonly accessToken: string;
-  /** `DPoP` when the access token is bound to a key (`cnf.jkt`, RFC 9449 §5), else `Bearer`. */
-  readonly tokenType: 'Bearer' | 'DPoP';
-  readonly expiresIn: number;
-  readonly refreshToken: string;
-  readonly sessionId: string;
-  readonly scope: string;
-}
-
-/** Why a login failed; the wire never says which of these it was, except throttling. */
-export type LoginFailure =
-  | { readonly ok: false; readonly reason: 'invalid_credentials' }
-  | { readonly ok: false; readonly reason: 'throttled'; readonly retryAfterSeconds: number };
-
-/**
- * Why a refresh failed. `reused` has ended the session; `key_mismatch`: the refresh token is
- * bound to a DPoP key and the request proved no key, or another one (the token is not spent).
- */
-export type RefreshFailure = {
-  readonly ok: false;
-  readonly reason: 'invalid_grant' | 'reused' | 'key_mismatch';
-};
+export type {
+  IssuedTokens,
+  LoginFailure,
+  RefreshFailure,
+  RequestContext,
+} from './session-results.js';
 
 type Success<T> = { readonly ok: true } & T;
 
@@ -87,6 +82,8 @@ export class SessionService {
        * public clients only, so the session's refresh tokens are bound to it as well.
        */
       readonly dpopJkt: string | null;
+      /** Cookie mode or the token sidecar; remembered so every refresh binds alike. */
+      readonly browserBinding?: BrowserBinding;
     },
     context: RequestContext,
   ): Promise<Success<{ tokens: IssuedTokens }> | LoginFailure> {
@@ -133,6 +130,7 @@ export class SessionService {
       endedAt: null,
       endReason: null,
       dpopJkt: input.dpopJkt,
+      ...(input.browserBinding === undefined ? {} : { browserBinding: input.browserBinding }),
     };
     const refreshToken = generateOpaqueToken();
     await store.createSession(
@@ -275,6 +273,14 @@ export class SessionService {
     return count;
   }
 
+  /**
+   * Change a user's password from one of their sessions: the current password must match and
+   * the new one pass the policy. Every other session ends; `sessionId` stays.
+   */
+  changePassword(input: PasswordChange, context: RequestContext): Promise<PasswordChangeResult> {
+    return changePassword(this.#deps, input, context);
+  }
+
   /** A refresh token that can still be used, with its live session; null otherwise (RFC 7662). */
   async describeRefreshToken(
     refreshToken: string,
@@ -300,7 +306,13 @@ export class SessionService {
   }
 
   #issue(session: SessionRecord, refreshToken: string, dpopJkt: string | null): IssuedTokens {
-    const { policy, clock, signingKeys } = this.#deps;
+    const { policy, clock, signingKeys, browserKeys } = this.#deps;
+    const extraClaims = {
+      // RFC 9449 §6.1: the access token is bound to the key the request proved.
+      ...(dpopJkt === null ? {} : { cnf: { jkt: dpopJkt } }),
+      // Cookie mode (csh) or token sidecar (fgp): every token of the session, refreshed too.
+      ...bindingClaims(browserKeys, session.id, session.browserBinding),
+    };
     const accessToken = signAccessToken(
       {
         issuer: policy.issuer,
@@ -311,8 +323,7 @@ export class SessionService {
         sessionId: session.id,
         ttlSeconds: policy.accessTokenTtlSeconds,
         clock,
-        // RFC 9449 §6.1: the access token is bound to the key the request proved.
-        ...(dpopJkt === null ? {} : { extraClaims: { cnf: { jkt: dpopJkt } } }),
+        extraClaims,
       },
       signingKeys.getSigningKey(),
     );
@@ -323,6 +334,7 @@ export class SessionService {
       refreshToken,
       sessionId: session.id,
       scope: session.scope,
+      sessionExpiresAt: session.absoluteExpiresAt,
     };
   }
 

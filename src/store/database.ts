@@ -54,6 +54,8 @@ export interface SessionsTable {
   end_reason: string | null;
   /** RFC 7638 thumbprint of the DPoP key the session's refresh tokens are bound to, or null. */
   dpop_jkt: string | null;
+  /** `cookie`, `fingerprint` or null: see `BrowserBinding` in records.ts. */
+  browser_binding: string | null;
 }
 
 /** `refresh_tokens`: SHA-256 hashes of refresh tokens, one chain per session. */

@@ -17,6 +17,7 @@ export { openStore } from './open-store.js';
 export { redactDatabaseUrl } from './redact-database-url.js';
 export type {
   AuditRecord,
+  BrowserBinding,
   ClientRecord,
   RefreshTokenRecord,
   SessionRecord,

@@ -49,6 +49,19 @@ export interface SessionRecord {
    * from that key.
    */
   readonly dpopJkt: string | null;
+  /**
+   * How the session's access tokens are bound to a browser: `cookie` (cookie mode, tokens
+   * carry `csh`) or `fingerprint` (token sidecar, tokens carry `fgp`). Absent: neither.
+   */
+  readonly browserBinding?: BrowserBinding;
+}
+
+/** How a session's access tokens are tied to one browser (docs/browser.md). */
+export type BrowserBinding = 'cookie' | 'fingerprint';
+
+/** True for the values a `browser_binding` column may hold besides null. */
+export function isBrowserBinding(value: string): value is BrowserBinding {
+  return value === 'cookie' || value === 'fingerprint';
 }
 
 /** A refresh token, known only by its SHA-256 hash. Its family is its session. */

@@ -3,6 +3,7 @@ import { FIRST_PARTY_CLIENT_ID } from '../../sessions/auth-policy.js';
 import type { RequestContext } from '../../sessions/session-service.js';
 import type { Store } from '../../store/store.js';
 import { authenticateBearer, sessionOf } from '../bearer-auth.js';
+import { addCookies, fingerprintCookie } from '../browser/browser-cookies.js';
 import { checkTokenRequestProof } from '../dpop-request.js';
 import { HttpError } from '../http-errors.js';
 import { requestedScope } from '../requested-scope.js';
@@ -17,6 +18,8 @@ const loginBody = {
     password: { type: 'string', minLength: 1, maxLength: 1024 },
     client_id: { type: 'string', minLength: 1, maxLength: 256 },
     scope: { type: 'string', maxLength: 1024 },
+    // The token sidecar (docs/browser.md): bind the session's tokens to an HttpOnly cookie.
+    fingerprint_cookie: { type: 'boolean' },
   },
 } as const;
 
@@ -25,6 +28,7 @@ interface LoginBody {
   readonly password: string;
   readonly client_id?: string;
   readonly scope?: string;
+  readonly fingerprint_cookie?: boolean;
 }
 
 /** Where a request came from, for the session record and the audit log. */
@@ -81,6 +85,7 @@ export function registerAuthRoutes(app: FastifyInstance, context: ServerContext)
           clientId,
           scope,
           dpopJkt: proof?.jkt ?? null,
+          ...(body.fingerprint_cookie === true ? { browserBinding: 'fingerprint' as const } : {}),
         },
         requestContext(request),
       );
@@ -93,6 +98,9 @@ export function registerAuthRoutes(app: FastifyInstance, context: ServerContext)
         throw new HttpError(401, 'invalid_credentials', 'the username or password is wrong');
       }
       const { tokens } = result;
+      // OWASP token sidecar: the token carries fgp, the hash of this HttpOnly cookie's value,
+      // so a token stolen by script is refused in any browser that lacks the cookie.
+      if (body.fingerprint_cookie === true) addCookies(reply, [fingerprintCookie(context, tokens)]);
       return reply.headers({ 'cache-control': 'no-store', pragma: 'no-cache' }).send({
         access_token: tokens.accessToken,
         token_type: tokens.tokenType,

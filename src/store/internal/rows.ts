@@ -23,6 +23,7 @@ import type {
   SigningKeyState,
   UserRecord,
 } from '../records.js';
+import { isBrowserBinding } from '../records.js';
 
 // Records ⇄ rows. Reads check what the schema cannot (an algorithm name, a JSON detail), so
 // a damaged row fails loudly here rather than as a wrong decision later.
@@ -99,6 +100,7 @@ export function toSessionRow(session: SessionRecord): Insertable<SessionsTable> 
     ended_at: session.endedAt,
     end_reason: session.endReason,
     dpop_jkt: session.dpopJkt,
+    browser_binding: session.browserBinding ?? null,
   };
 }
 
@@ -117,7 +119,15 @@ export function toSession(row: Selectable<SessionsTable>): SessionRecord {
     endedAt: toNullableMillis(row.ended_at),
     endReason: row.end_reason,
     dpopJkt: row.dpop_jkt,
+    ...browserBindingOf(row),
   };
+}
+
+function browserBindingOf(row: Selectable<SessionsTable>): Pick<SessionRecord, 'browserBinding'> {
+  const value = row.browser_binding;
+  if (value === null) return {};
+  if (!isBrowserBinding(value)) throw new Error(`session ${row.id} has an unknown browser binding`);
+  return { browserBinding: value };
 }
 
 export function toRefreshTokenRow(token: RefreshTokenRecord): Insertable<RefreshTokensTable> {

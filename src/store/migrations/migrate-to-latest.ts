@@ -2,6 +2,7 @@ import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'k
 import type { Database, SqlDialectName } from '../database.js';
 import { createInitialMigration } from './001-initial.js';
 import { dpopBindingMigration } from './002-dpop-binding.js';
+import { browserBindingMigration } from './003-browser-binding.js';
 
 /**
  * Every migration, by name, in order. Listed here rather than found by scanning a folder,
@@ -12,6 +13,7 @@ export function listMigrations(dialect: SqlDialectName): Record<string, Migratio
   return {
     '001-initial': createInitialMigration(dialect),
     '002-dpop-binding': dpopBindingMigration,
+    '003-browser-binding': browserBindingMigration,
   };
 }
 

@@ -76,7 +76,11 @@ await describeWithService('postgres', 'PostgreSQL store', () => {
         const client = await connect(fresh.url);
         try {
           const applied = await client.query('select name from tessera_migration order by name');
-          expect(applied.rows).toEqual([{ name: '001-initial' }, { name: '002-dpop-binding' }]);
+          expect(applied.rows).toEqual([
+            { name: '001-initial' },
+            { name: '002-dpop-binding' },
+            { name: '003-browser-binding' },
+          ]);
           // Every store works on the one schema.
           for (const [i, store] of stores.entries()) {
             await store.appendRevocation(
