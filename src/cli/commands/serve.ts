@@ -1,13 +1,12 @@
 import { basename, join, relative } from 'node:path';
-import { Option, type Command } from 'commander';
-import {
-  resolveServerConfig,
-  SERVER_SETTINGS,
-  type ServerConfig,
-} from '../../server/server-config.js';
+import type { Command } from 'commander';
+import { createLogOptions } from '../../server/operations/log-options.js';
+import type { OperationsConfig } from '../../server/operations/operations-config.js';
+import type { ServerConfig } from '../../server/server-config.js';
 import { startServer } from '../../server/start-server.js';
 import { redactDatabaseUrl } from '../../store/redact-database-url.js';
 import type { CliIo } from '../cli-io.js';
+import { addServeOptions, readMetricsToken } from '../internal/serve-options.js';
 
 /** How the user ran this command: `tessera` when installed as one, else `node <path>`. */
 function selfCommand(): string {
@@ -42,23 +41,24 @@ export function registerServeCommand(program: Command, io: CliIo): void {
   const serve = program
     .command('serve')
     .description(
-      'Start the auth server (SQLite in the data directory by default). Every flag has a TESSERA_* variable.',
+      'Start the auth server (SQLite in the data directory by default). Settings come from flags, then TESSERA_* variables, then the configuration file.',
     );
-  const options = SERVER_SETTINGS.map((setting) => {
-    const option = new Option(setting.flag, `${setting.description} [${setting.env}]`);
-    serve.addOption(option);
-    return { setting, attribute: option.attributeName() };
-  });
-  serve.action(async (parsed: Record<string, string | boolean | undefined>) => {
-    const flags: Record<string, string | boolean | undefined> = {};
-    for (const { setting, attribute } of options) flags[setting.key] = parsed[attribute];
-    const config = resolveServerConfig(flags, process.env);
-    const server = await startServer(config, {
-      logger: { level: process.env['TESSERA_LOG_LEVEL'] ?? 'warn' },
-    });
+  const readSettings = addServeOptions(serve);
+  serve.action(async (parsed: Record<string, unknown>) => {
+    const settings = await readSettings(parsed, process.env);
+    const { config } = settings;
+    const metricsToken = await readMetricsToken(settings);
+    const full: ServerConfig & OperationsConfig =
+      metricsToken === undefined ? config : { ...config, metricsToken };
+    // JSON lines on stdout; the options leave every credential out (docs/operations.md).
+    const server = await startServer(full, { logger: createLogOptions(settings.extras.logLevel) });
     io.stdout(`Tessera auth server listening on ${server.url}\n`);
     const database = redactDatabaseUrl(config.db);
     io.stdout(`  issuer ${config.issuer}; data in ${config.dataDir}; database ${database}\n`);
+    if (settings.file !== null)
+      io.stdout(`  settings from ${settings.file}, the environment and flags\n`);
+    if (metricsToken !== undefined)
+      io.stdout(`  metrics at ${server.url}/metrics (bearer token)\n`);
     if (server.masterKey.source === 'created') {
       io.stdout(
         `  created master key ${server.masterKey.path ?? ''} (mode 0600): back it up; without it the signing keys cannot be read\n`,
