@@ -19,7 +19,7 @@ import type { AddressInfo } from 'node:net';
 
 /** The mistakes the API can make. */
 export interface VulnerableFlaws {
-  /** Accepts `alg: none` in any spelling, without a signature (CVE-2015-9235). */
+  /** Accepts `alg: none` in any spelling, without a signature. */
   readonly algNone?: boolean;
   /** Verifies HS256/384/512 with its RSA public key PEM as the secret (key confusion). */
   readonly hmacWithPublicKey?: boolean;

@@ -6,12 +6,13 @@ import {
   type CatalogueContext,
 } from './catalogue-context.js';
 
-/** Spellings of `none` that case-insensitive checks let through (CVE-2015-9235 and kin). */
+/** Spellings of `none`: patches that compared case-sensitively let the others through. */
 const NONE_SPELLINGS = ['none', 'None', 'NONE', 'nOnE'] as const;
 
 /**
  * Unsecured JWS (RFC 7515 §A.5): the header says `alg: none`, in several spellings, with an
- * empty signature and with the original one left in place. RFC 8725 §3.1 and §3.2: a
+ * empty signature and with the original one left in place. The 2015 disclosures (node-jsonwebtoken, PyJWT,
+ * php-jwt and others). RFC 8725 §3.1 and §3.2: a
  * verifier must take the algorithm from its key, never from the token.
  *
  * @example
