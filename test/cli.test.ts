@@ -44,13 +44,14 @@ beforeAll(async () => {
 
 describe('tessera help', () => {
   it.each([
-    [[], ['keys', 'inspect', '--version', '--help']],
+    [[], ['keys', 'inspect', 'attack', '--version', '--help']],
     [['keys'], ['generate']],
     [
       ['keys', 'generate'],
       ['--alg', '--kid', '--rsa-bits', 'EdDSA'],
     ],
     [['inspect'], ['<token>', '--json', '--now', 'Exit status', 'HIGH']],
+    [['attack'], ['--url', '--token', '--jwks', '--key', 'Exit status']],
   ])('tessera %j --help exits 0 and lists %j', async (command, mentions) => {
     const result = await tessera([...command, '--help']);
     expect(result.code).toBe(0);
