@@ -150,6 +150,20 @@ describe('the CSRF rule on the account forms', () => {
     expect(await isLive(signed)).toBe(true);
   });
 
+  it('takes Origin: null (a no-referrer page posting to itself) only with Sec-Fetch-Site: same-origin', async () => {
+    const signed = await signedIn();
+    const csrf = signed.jar.get(CSRF) ?? '';
+    await expectRefusedPage(await logoutAll(signed, { origin: 'null' }, csrf), /not allowed/);
+    await expectRefusedPage(
+      await logoutAll(signed, { origin: 'null', 'sec-fetch-site': 'cross-site' }, csrf),
+      /cross-site/,
+    );
+    expect(await isLive(signed)).toBe(true);
+    const own = await logoutAll(signed, { origin: 'null', 'sec-fetch-site': 'same-origin' }, csrf);
+    expect(own.status).toBe(303);
+    expect(await isLive(signed)).toBe(false);
+  });
+
   it('accepts an older browser that sends Origin but no Sec-Fetch-Site', async () => {
     const signed = await signedIn();
     const response = await logoutAll(signed, { origin: ISSUER }, signed.jar.get(CSRF) ?? '');

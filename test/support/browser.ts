@@ -1,6 +1,4 @@
-import { access, constants, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { access, constants } from 'node:fs/promises';
 import { describe } from 'vitest';
 import { REQUIRE_SERVICES } from './services.js';
 
@@ -51,12 +49,6 @@ export async function describeWithChromium(name: string, body: () => void): Prom
     throw new Error(`${message}, and TESSERA_REQUIRE_SERVICES=1 requires it. ${hint}`);
   console.warn(`\n!!! SKIPPED "${name}": ${message}. ${hint}\n`);
   describe.skip(name, body);
-}
-
-/** A fresh, empty user-data directory for one browser; `remove` deletes it. */
-export async function freshProfileDir(): Promise<{ path: string; remove: () => Promise<void> }> {
-  const path = await mkdtemp(join(tmpdir(), 'tessera-chromium-'));
-  return { path, remove: () => rm(path, { recursive: true, force: true }) };
 }
 
 /** One `Set-Cookie` header, parsed: name, value and attributes (names lower-cased). */

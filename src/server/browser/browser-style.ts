@@ -11,6 +11,7 @@ body { margin: 0; }
 main { max-width: 40rem; margin: 0 auto; padding: 1.5rem 1rem 3rem; }
 h1 { font-size: 1.6rem; margin: 0 0 1rem; }
 h2 { font-size: 1.2rem; margin: 2rem 0 0.75rem; }
+section > h2:first-child { margin-top: 0; }
 section, form.card { background: #ffffff; border: 1px solid #c8c8c4; border-radius: 0.5rem; padding: 1rem; margin: 0 0 1rem; }
 label { display: block; font-weight: 600; margin: 0.75rem 0 0.25rem; }
 input[type="text"], input[type="password"] { display: block; width: 100%; font: inherit; padding: 0.6rem 0.7rem; border: 2px solid #5c5c58; border-radius: 0.35rem; background: #ffffff; color: #1a1a1a; }

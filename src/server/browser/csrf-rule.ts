@@ -51,7 +51,12 @@ export function checkRequestSource(
   if (site === undefined && origin === undefined) {
     return 'the request names neither Sec-Fetch-Site nor Origin, so its source cannot be checked';
   }
-  if (origin !== undefined && !allowed.has(origin)) {
+  // Our pages send Referrer-Policy: no-referrer, under which a browser serializes the origin
+  // of its own same-origin form POST as "null" (Fetch §3.1, "serializing a request origin";
+  // Chromium does). "null" therefore stands for our own page only where Sec-Fetch-Site, which
+  // no page can set, says same-origin; anywhere else it is refused like any foreign origin.
+  const ownNull = origin === 'null' && site === 'same-origin';
+  if (origin !== undefined && !ownNull && !allowed.has(origin)) {
     return 'the request comes from an origin that is not allowed here';
   }
   return null;
