@@ -1,7 +1,19 @@
 import { readFileSync } from 'node:fs';
 import { isAlgorithm, isSymmetricAlgorithm, type Algorithm } from '../token/algorithms.js';
 import { GatewayConfigError } from './gateway-config-error.js';
+import { GATEWAY_SETTINGS, type GatewaySettingKey } from './gateway-settings.js';
+import {
+  resolveCookieSession,
+  type CookieSessionConfig,
+} from './internal/resolve-cookie-session.js';
 import { createRouteTable, parseRouteTable, type RouteTable } from './route-table.js';
+
+export {
+  GATEWAY_SETTINGS,
+  type GatewaySetting,
+  type GatewaySettingKey,
+} from './gateway-settings.js';
+export type { CookieSessionConfig } from './internal/resolve-cookie-session.js';
 
 /** Everything `tessera gateway` can be told; each has a flag and a `TESSERA_GATEWAY_*` variable. */
 export interface GatewayConfig {
@@ -31,136 +43,8 @@ export interface GatewayConfig {
   readonly forwardToken: boolean;
   readonly maxStalenessSeconds: number;
   readonly allowInsecureHttp: boolean;
-}
-
-/** One setting: its flag, its environment variable, and what it is for. */
-export interface GatewaySetting {
-  readonly key: GatewaySettingKey;
-  readonly flag: string;
-  readonly env: string;
-  readonly description: string;
-}
-
-export type GatewaySettingKey =
-  | 'listen'
-  | 'upstream'
-  | 'issuer'
-  | 'audience'
-  | 'algorithms'
-  | 'jwksUri'
-  | 'revocations'
-  | 'config'
-  | 'publicUrl'
-  | 'disableDpop'
-  | 'redis'
-  | 'redisPrefix'
-  | 'upstreamTimeoutMs'
-  | 'forwardToken'
-  | 'maxStalenessSeconds'
-  | 'allowInsecureHttp';
-
-/** The settings of `tessera gateway`, for `--help`, the docs and validation alike. */
-export const GATEWAY_SETTINGS: readonly GatewaySetting[] = [
-  setting(
-    'listen',
-    '--listen <host:port>',
-    'LISTEN',
-    'address to listen on (default 127.0.0.1:8080)',
-  ),
-  setting(
-    'upstream',
-    '--upstream <url>',
-    'UPSTREAM',
-    'http(s) URL of the API behind the gateway (required)',
-  ),
-  setting(
-    'issuer',
-    '--issuer <url>',
-    'ISSUER',
-    'exact iss of accepted tokens: the auth server URL (required)',
-  ),
-  setting('audience', '--audience <aud>', 'AUDIENCE', 'aud accepted tokens must carry (required)'),
-  setting(
-    'algorithms',
-    '--algorithms <list>',
-    'ALGORITHMS',
-    'comma-separated token algorithms (default EdDSA)',
-  ),
-  setting(
-    'jwksUri',
-    '--jwks-uri <url>',
-    'JWKS_URI',
-    'JWKS URL (default <issuer>/.well-known/jwks.json)',
-  ),
-  setting(
-    'revocations',
-    '--revocations <source>',
-    'REVOCATIONS',
-    "feed (the issuer's SSE feed, default), a redis:// URL, or none (unsafe)",
-  ),
-  setting(
-    'config',
-    '--config <file>',
-    'CONFIG',
-    'JSON file of routes (prefix → scopes) and public paths',
-  ),
-  setting(
-    'publicUrl',
-    '--public-url <url>',
-    'PUBLIC_URL',
-    'URL clients use to reach the gateway, checked in DPoP proofs (default http://<listen>)',
-  ),
-  setting(
-    'disableDpop',
-    '--disable-dpop',
-    'DISABLE_DPOP',
-    'accept bearer tokens only; DPoP-bound tokens are refused',
-  ),
-  setting(
-    'redis',
-    '--redis <url>',
-    'REDIS_URL',
-    'redis:// URL of the DPoP replay cache shared by several gateways (default: in memory)',
-  ),
-  setting(
-    'redisPrefix',
-    '--redis-prefix <prefix>',
-    'REDIS_PREFIX',
-    'prefix of every Redis key (default tessera:)',
-  ),
-  setting(
-    'upstreamTimeoutMs',
-    '--upstream-timeout <ms>',
-    'UPSTREAM_TIMEOUT',
-    'longest wait for the upstream to answer or send more, 100 to 600000 (default 30000)',
-  ),
-  setting(
-    'forwardToken',
-    '--forward-token',
-    'FORWARD_TOKEN',
-    'keep Authorization and DPoP headers for the upstream (removed by default)',
-  ),
-  setting(
-    'maxStalenessSeconds',
-    '--max-staleness <seconds>',
-    'MAX_STALENESS',
-    'refuse tokens when revocations are unconfirmed this long, 1 to 3600 (default 30)',
-  ),
-  setting(
-    'allowInsecureHttp',
-    '--allow-insecure-http',
-    'ALLOW_INSECURE_HTTP',
-    'allow http: issuer, JWKS and feed URLs on other hosts than loopback (unsafe)',
-  ),
-];
-
-function setting(
-  key: GatewaySettingKey,
-  flag: string,
-  env: string,
-  description: string,
-): GatewaySetting {
-  return { key, flag, env: `TESSERA_GATEWAY_${env}`, description };
+  /** Browser mode (`--cookie-session`, or `cookieSession` in the config file); null when off. */
+  readonly cookieSession: CookieSessionConfig | null;
 }
 
 /** Raw values: strings from flags or the environment, `true` for a flag given without value. */
@@ -269,6 +153,22 @@ export function resolveGatewayConfig(
   if (port === 0 && dpop && publicText === '') {
     fail('publicUrl', 'is required with port 0 and DPoP on: the address is not known in advance');
   }
+  const file = readConfigFile(text('config', ''));
+  const cookieSession = resolveCookieSession({
+    enabled: flag('cookieSession'),
+    fromFile: file.cookieSession,
+    issuer,
+    allowInsecureHttp,
+    text: (key) => {
+      const value = raw[key];
+      return value === undefined || value === '' ? undefined : text(key);
+    },
+    integer,
+    fail,
+    failFile: (message) => {
+      throw new GatewayConfigError(`--config (TESSERA_GATEWAY_CONFIG): ${file.path}: ${message}`);
+    },
+  });
   const redis = text('redis', '');
   if (redis !== '' && !/^rediss?:\/\/[^/]/i.test(redis)) {
     // Not echoed: the URL may hold a password.
@@ -283,7 +183,7 @@ export function resolveGatewayConfig(
     algorithms: Object.freeze(algorithms as Algorithm[]),
     jwksUri,
     revocations,
-    routes: readRoutes(text('config', '')),
+    routes: file.routes,
     publicUrl,
     dpop,
     redis,
@@ -292,11 +192,19 @@ export function resolveGatewayConfig(
     forwardToken: flag('forwardToken'),
     maxStalenessSeconds: integer('maxStalenessSeconds', 30, 1, 3600),
     allowInsecureHttp,
+    cookieSession,
   });
 }
 
-function readRoutes(path: string): RouteTable {
-  if (path === '') return createRouteTable([]);
+/** The config file: its routes, and its `cookieSession` object as written (checked later). */
+interface ConfigFile {
+  readonly path: string;
+  readonly routes: RouteTable;
+  readonly cookieSession: unknown;
+}
+
+function readConfigFile(path: string): ConfigFile {
+  if (path === '') return { path, routes: createRouteTable([]), cookieSession: undefined };
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -314,7 +222,11 @@ function readRoutes(path: string): RouteTable {
       `--config (TESSERA_GATEWAY_CONFIG): ${path} is not valid JSON (${error instanceof Error ? error.message : String(error)})`,
     );
   }
-  return parseRouteTable(parsed, path);
+  if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) {
+    const { cookieSession, ...routes } = parsed as Record<string, unknown>;
+    return { path, routes: parseRouteTable(routes, path), cookieSession };
+  }
+  return { path, routes: parseRouteTable(parsed, path), cookieSession: undefined };
 }
 
 function parseListen(

@@ -5,6 +5,7 @@ import type { GatewayConfig } from './gateway-config.js';
 import { upstreamRequestHeaders } from './internal/forward-headers.js';
 import { normaliseTarget } from './internal/normalise-target.js';
 import { sendGatewayError } from './internal/send-json.js';
+import { authenticateWithSession, type CookieSessionParts } from './cookie-session-gate.js';
 import type { UpstreamForwarder } from './upstream-forwarder.js';
 
 /** What the gateway's request handler is built from. */
@@ -15,6 +16,8 @@ export interface GatewayHandlerParts {
   readonly isReady: () => boolean;
   readonly forwarder: UpstreamForwarder;
   readonly onError: (error: unknown) => void;
+  /** Browser mode: cookie sessions, refreshed transparently; null or absent when off. */
+  readonly cookieSession?: CookieSessionParts | null;
 }
 
 /** The identity headers the upstream receives, and only from the gateway. */
@@ -44,6 +47,7 @@ export function createGatewayHandler(
   const forwardedHost = config.publicUrl.host;
   const upstreamHost = config.upstream.host;
   const dropToken = !config.forwardToken;
+  const cookieSession = parts.cookieSession ?? null;
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const method = request.method ?? 'GET';
@@ -64,6 +68,7 @@ export function createGatewayHandler(
     }
     const route = config.routes.match(method, target.path);
     let identity: (readonly [string, string])[] = [];
+    let setCookies: readonly string[] = [];
     if (!route.public) {
       if (!isReady()) {
         // Without keys every token would fail as unknown: a 401 would tell the client its
@@ -77,19 +82,21 @@ export function createGatewayHandler(
         );
         return;
       }
-      const result = await authenticator.authenticate(
+      const gated = await authenticateWithSession(
+        authenticator,
+        cookieSession,
         { method, url: `${publicBase}${target.path}`, headers: request.headers },
         { requiredScopes: route.scopes },
+        onError,
       );
+      const result = gated.result;
+      setCookies = gated.setCookies;
       if (!result.ok) {
-        if (result.status === 503) onError(result.cause);
-        sendGatewayError(
-          response,
-          result.status,
-          result.body.error,
-          result.description,
-          result.headers,
-        );
+        if (result.status === 503 && result.cause !== undefined) onError(result.cause);
+        sendGatewayError(response, result.status, result.body.error, result.description, {
+          ...result.headers,
+          ...(setCookies.length === 0 ? {} : { 'set-cookie': setCookies }),
+        });
         return;
       }
       const headers = identityHeaders(result.identity);
@@ -99,7 +106,10 @@ export function createGatewayHandler(
           401,
           'invalid_token',
           'the identity in the token cannot be passed on in a header',
-          { 'www-authenticate': 'Bearer realm="tessera", error="invalid_token"' },
+          {
+            'www-authenticate': 'Bearer realm="tessera", error="invalid_token"',
+            ...(setCookies.length === 0 ? {} : { 'set-cookie': setCookies }),
+          },
         );
         return;
       }
@@ -116,7 +126,9 @@ export function createGatewayHandler(
         clientAddress: request.socket.remoteAddress,
         identity,
         dropToken,
+        dropCsrfToken: cookieSession !== null,
       }),
+      setCookies,
     );
   };
 

@@ -1,12 +1,15 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Clock } from '../token/clock.js';
 import { DpopProofVerifier } from '../token/dpop-proof.js';
 import { createVerifier, type Verifier } from '../verifier/create-verifier.js';
 import type { DpopReplayCache } from '../verifier/dpop/dpop-replay-cache.js';
 import { MemoryDpopReplayCache } from '../verifier/dpop/memory-dpop-replay-cache.js';
 import { createRequestAuthenticator } from '../verifier/http/request-authenticator.js';
 import type { GatewayConfig } from './gateway-config.js';
+import type { CookieSessionParts } from './cookie-session-gate.js';
 import { createGatewayHandler } from './gateway-handler.js';
+import { createSessionRefresher } from './session-refresher.js';
 import { gatewayVerifierOptions } from './internal/gateway-verifier-options.js';
 import { createUpstreamForwarder } from './upstream-forwarder.js';
 
@@ -26,6 +29,8 @@ export interface StartGatewayOptions {
   readonly onWarning?: (message: string) => void;
   /** How long to wait for keys and revocations before reporting "not ready"; default 10 000 ms. */
   readonly readyTimeoutMs?: number;
+  /** Time source of token checks; default the system clock (tests move it to expire tokens). */
+  readonly clock?: Clock;
 }
 
 /** A listening gateway. */
@@ -63,6 +68,7 @@ export async function startGateway(
     gatewayVerifierOptions(config, {
       onError,
       ...(options.onWarning === undefined ? {} : { onWarning: options.onWarning }),
+      ...(options.clock === undefined ? {} : { clock: options.clock }),
     }),
   );
   const releases: (() => void | Promise<void>)[] = [() => verifier.close()];
@@ -86,7 +92,22 @@ export async function startGateway(
     const authenticator = createRequestAuthenticator({
       verifier,
       dpop: replay === null ? false : { proofs: new DpopProofVerifier(), replay },
+      cookies:
+        config.cookieSession === null
+          ? false
+          : { allowedOrigins: config.cookieSession.browserOrigins },
     });
+    const cookieSession: CookieSessionParts | null =
+      config.cookieSession === null
+        ? null
+        : {
+            config: config.cookieSession,
+            refresher: createSessionRefresher({
+              tokenEndpoint: config.cookieSession.tokenEndpoint,
+              clientId: config.cookieSession.refreshClientId,
+              timeoutMs: config.cookieSession.refreshTimeoutMs,
+            }),
+          };
     const forwarder = createUpstreamForwarder({
       upstream: config.upstream,
       timeoutMs: config.upstreamTimeoutMs,
@@ -101,6 +122,7 @@ export async function startGateway(
       forwarder,
       onError,
       isReady: () => verifier.status().ready,
+      cookieSession,
     });
     const server = createServer((request: IncomingMessage, response: ServerResponse) => {
       handler(request, response);

@@ -21,13 +21,15 @@ export interface UpstreamForwarder {
   /**
    * Forward `request` with `headers` (flat `[name, value, …]`) to `path` under the upstream,
    * streaming the body both ways, and answer `response` with what comes back: 502 when the
-   * upstream cannot be reached, 504 when it does not answer in time.
+   * upstream cannot be reached, 504 when it does not answer in time. `setCookies` go out with
+   * the upstream's answer (after its own `Set-Cookie`), or with the gateway's error answer.
    */
   forward(
     request: IncomingMessage,
     response: ServerResponse,
     path: string,
     headers: readonly string[],
+    setCookies?: readonly string[],
   ): void;
   /** Close idle upstream connections. */
   close(): void;
@@ -63,8 +65,10 @@ export function createUpstreamForwarder(options: UpstreamForwarderOptions): Upst
     response: ServerResponse,
     path: string,
     headers: readonly string[],
+    setCookies: readonly string[] = [],
   ): void => {
     let settled = false;
+    const extra = setCookies.length === 0 ? {} : { 'set-cookie': [...setCookies] };
     const outgoing = transport.request({
       agent,
       hostname,
@@ -98,9 +102,16 @@ export function createUpstreamForwarder(options: UpstreamForwarderOptions): Upst
           504,
           'gateway_timeout',
           `the upstream service did not answer within ${timeoutMs} ms`,
+          extra,
         );
       } else {
-        sendGatewayError(response, 502, 'bad_gateway', 'the upstream service cannot be reached');
+        sendGatewayError(
+          response,
+          502,
+          'bad_gateway',
+          'the upstream service cannot be reached',
+          extra,
+        );
       }
     };
 
@@ -138,7 +149,10 @@ export function createUpstreamForwarder(options: UpstreamForwarderOptions): Upst
         incoming.destroy();
         return;
       }
-      response.writeHead(incoming.statusCode ?? 502, clientResponseHeaders(incoming.rawHeaders));
+      response.writeHead(
+        incoming.statusCode ?? 502,
+        clientResponseHeaders(incoming.rawHeaders, setCookies),
+      );
       // Idle bound while the body streams: a stalled upstream must not hold the client forever.
       incoming.setTimeout(timeoutMs, () => {
         incoming.destroy(new Error(`upstream ${upstream.origin} went silent for ${timeoutMs} ms`));

@@ -1,3 +1,5 @@
+import { withoutTesseraCookies } from './session-cookies.js';
+
 /**
  * RFC 9110 §7.6.1: hop-by-hop fields a proxy must not forward, plus the proxy credentials of
  * RFC 9110 §11.7 (meant for this hop only). Fields named in `Connection` are removed too.
@@ -40,13 +42,16 @@ export interface ForwardedRequestHeaders {
   readonly identity: readonly (readonly [string, string])[];
   /** Remove `Authorization` and `DPoP` (the default). */
   readonly dropToken: boolean;
+  /** Remove `X-CSRF-Token` too (browser mode: it is the session's, not the upstream's). */
+  readonly dropCsrfToken?: boolean;
 }
 
 /**
  * The headers of a request to forward, as a flat `[name, value, …]` list (the form of
  * `rawHeaders`, which keeps repeated fields apart): hop-by-hop fields removed, every
  * `X-Tessera-*` the client sent removed (with `_` spellings) and `X-Original-URL`/`X-Rewrite-URL`,
- * the token removed unless kept, then the gateway's own.
+ * the token removed unless kept, every `__Host-tessera-*` cookie removed from `Cookie`, then the
+ * gateway's own.
  */
 export function upstreamRequestHeaders(
   rawHeaders: readonly string[],
@@ -62,6 +67,13 @@ export function upstreamRequestHeaders(
     if (HOP_BY_HOP.has(lower) || named.has(lower) || REPLACED_UPSTREAM.has(lower)) continue;
     if (IDENTITY_NAME.test(lower) || PATH_OVERRIDE.has(lower)) continue;
     if (forwarded.dropToken && (lower === 'authorization' || lower === 'dpop')) continue;
+    if (forwarded.dropCsrfToken === true && lower === 'x-csrf-token') continue;
+    if (lower === 'cookie') {
+      // Our cookies (tokens, the session's CSRF token, the fingerprint) never go upstream.
+      const kept = withoutTesseraCookies(value);
+      if (kept !== null) out.push(name, kept);
+      continue;
+    }
     if (lower === 'x-forwarded-for') {
       forwardedFor = forwardedFor === undefined ? value : `${forwardedFor}, ${value}`;
       continue;
@@ -84,15 +96,27 @@ export function upstreamRequestHeaders(
   return out;
 }
 
-/** The headers of an upstream response to pass to the client: hop-by-hop fields removed. */
-export function clientResponseHeaders(rawHeaders: readonly string[]): string[] {
+/**
+ * The headers of an upstream response to pass to the client: hop-by-hop fields removed. With
+ * `setCookies` (a refreshed session), those are added after the upstream's own `Set-Cookie`
+ * and `Cache-Control` becomes `no-store`: no cache may keep a response that sets a token.
+ */
+export function clientResponseHeaders(
+  rawHeaders: readonly string[],
+  setCookies: readonly string[] = [],
+): string[] {
   const named = connectionTokens(rawHeaders);
   const out: string[] = [];
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
     const name = rawHeaders[i] ?? '';
     const lower = name.toLowerCase();
     if (HOP_BY_HOP.has(lower) || named.has(lower)) continue;
+    if (setCookies.length > 0 && lower === 'cache-control') continue;
     out.push(name, rawHeaders[i + 1] ?? '');
+  }
+  if (setCookies.length > 0) {
+    out.push('cache-control', 'no-store');
+    for (const cookie of setCookies) out.push('set-cookie', cookie);
   }
   return out;
 }

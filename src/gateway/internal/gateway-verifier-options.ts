@@ -4,7 +4,7 @@ import type { GatewayConfig } from '../gateway-config.js';
 /** The gateway's verifier options, from its config: `--redis-prefix` names Redis revocations' keys too. */
 export function gatewayVerifierOptions(
   config: GatewayConfig,
-  hooks: Pick<VerifierOptions, 'onError' | 'onWarning'>,
+  hooks: Pick<VerifierOptions, 'onError' | 'onWarning' | 'clock'>,
 ): VerifierOptions {
   const { revocations } = config;
   return {

@@ -25,7 +25,9 @@ export type AuthErrorName =
  * - `ERR_AUTH_SCOPE_INSUFFICIENT`: the token lacks a required scope;
  * - `ERR_AUTH_FINGERPRINT_MISMATCH`: a token with `fgp` without its fingerprint cookie;
  * - `ERR_AUTH_COOKIE_MALFORMED`: a `Cookie` header too large, or with one of ours twice;
- * - `ERR_AUTH_CSRF_REJECTED`: a state-changing cookie request that fails the CSRF rule.
+ * - `ERR_AUTH_CSRF_REJECTED`: a state-changing cookie request that fails the CSRF rule;
+ * - `ERR_AUTH_SESSION_ENDED`: (gateway) the auth server refused to refresh the cookie session;
+ * - `ERR_AUTH_SESSION_REFRESH_UNAVAILABLE`: (gateway) the auth server could not refresh it now.
  */
 export type AuthFailureCode =
   | 'ERR_AUTH_TOKEN_MISSING'
@@ -37,6 +39,8 @@ export type AuthFailureCode =
   | 'ERR_AUTH_FINGERPRINT_MISMATCH'
   | 'ERR_AUTH_COOKIE_MALFORMED'
   | 'ERR_AUTH_CSRF_REJECTED'
+  | 'ERR_AUTH_SESSION_ENDED'
+  | 'ERR_AUTH_SESSION_REFRESH_UNAVAILABLE'
   | VerificationFailureCode
   | 'ERR_DPOP_REPLAY_CACHE_UNAVAILABLE';
 

@@ -1,0 +1,143 @@
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createHash } from 'node:crypto';
+import { generateSigningKey } from '../../src/keys/generate-signing-key.js';
+import type { SigningKey } from '../../src/keys/signing-key.js';
+import { signAccessToken } from '../../src/token/access-token.js';
+
+// An auth server reduced to what a cookie-mode gateway asks of it: its JWKS, and
+// `/oauth/token` for refresh_token grants, answering as each test says and counting calls.
+
+export const AUDIENCE = 'orders-api';
+export const CSRF = 'the-csrf-token-of-the-session-0123456789abc';
+export const sha256 = (value: string): string =>
+  createHash('sha256').update(value).digest('base64url');
+
+/** How `/oauth/token` answers the next refreshes. */
+export type TokenMode = 'rotate' | 'invalid_grant' | 'error500' | 'hang';
+
+export interface FakeAuthServer {
+  readonly url: string;
+  readonly key: SigningKey;
+  /** Every `/oauth/token` request body, parsed. */
+  readonly tokenCalls: URLSearchParams[];
+  mode: TokenMode;
+  /** Milliseconds `/oauth/token` waits before answering (to make requests overlap). */
+  delayMs: number;
+  /** An access token of alice's cookie session; `expired` puts exp well past any tolerance. */
+  accessToken(options?: { expired?: boolean; claims?: Record<string, unknown> }): string;
+  close(): Promise<void>;
+}
+
+export async function startFakeAuthServer(): Promise<FakeAuthServer> {
+  const key = await generateSigningKey('EdDSA', { kid: 'fake' });
+  let issuer = '';
+  let counter = 0;
+  const accessToken = (
+    options: { expired?: boolean; claims?: Record<string, unknown> } = {},
+  ): string =>
+    signAccessToken(
+      {
+        issuer,
+        subject: 'alice',
+        audience: AUDIENCE,
+        clientId: 'tessera',
+        scope: 'orders:read orders:write',
+        sessionId: 'session-1',
+        ttlSeconds: 300,
+        extraClaims: { csh: sha256(CSRF), ...options.claims },
+        ...(options.expired === true ? { clock: { now: () => Date.now() - 3_600_000 } } : {}),
+      },
+      key,
+    );
+  const fake: FakeAuthServer = {
+    url: '',
+    key,
+    tokenCalls: [],
+    mode: 'rotate',
+    delayMs: 0,
+    accessToken,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+  const answerToken = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    let text = '';
+    for await (const chunk of request) text += String(chunk);
+    fake.tokenCalls.push(new URLSearchParams(text));
+    if (fake.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, fake.delayMs));
+    const json = (status: number, body: unknown): void => {
+      response.writeHead(status, {
+        'content-type': 'application/json',
+        'cache-control': 'no-store',
+      });
+      response.end(JSON.stringify(body));
+    };
+    switch (fake.mode) {
+      case 'hang':
+        return;
+      case 'error500':
+        json(500, { error: 'server_error' });
+        return;
+      case 'invalid_grant':
+        json(400, { error: 'invalid_grant', error_description: 'the refresh token is invalid' });
+        return;
+      case 'rotate':
+        counter++;
+        json(200, {
+          access_token: accessToken(),
+          token_type: 'Bearer',
+          expires_in: 300,
+          refresh_token: `refresh-${counter}-${'r'.repeat(30)}`,
+          scope: 'orders:read orders:write',
+        });
+    }
+  };
+  const server: Server = createServer((request, response) => {
+    if (request.url === '/.well-known/jwks.json') {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ keys: [key.getPublicJwk()] }));
+      return;
+    }
+    if (request.url === '/oauth/token' && request.method === 'POST') {
+      void answerToken(request, response);
+      return;
+    }
+    response.writeHead(404).end();
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return Object.assign(fake, { url: issuer });
+}
+
+/** An upstream that sets a cookie of its own and echoes method and headers. */
+export async function startCookieUpstream(): Promise<{ url: string; close(): Promise<void> }> {
+  const server = createServer((request, response) => {
+    request.resume();
+    request.on('end', () => {
+      response.writeHead(200, [
+        'content-type',
+        'application/json',
+        'set-cookie',
+        'upstream-a=1; Path=/',
+        'set-cookie',
+        'upstream-b=2; Path=/',
+        'cache-control',
+        'public, max-age=60',
+      ]);
+      response.end(JSON.stringify({ method: request.method, headers: request.headers }));
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
