@@ -26,8 +26,8 @@ const harness = new ServerHarness();
 const clock = new ManualClock();
 let server: TestServer;
 let origin: string;
-let browser: Browser;
-let attacker: Server;
+let browser: Browser | undefined;
+let attacker: Server | undefined;
 let attackerOrigin: string;
 const contexts: BrowserContext[] = [];
 
@@ -36,11 +36,15 @@ async function freePort(): Promise<number> {
   const probe = createServer();
   await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
   const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  await new Promise<void>((resolve) => {
+    probe.close(() => {
+      resolve();
+    });
+  });
   return port;
 }
 
-/** The attacker's page: a form and a script aimed at the account's "log out everywhere". */
+/** The attacker's page: a form aimed at the account's "log out everywhere". */
 function attackerPage(target: string): string {
   return `<!doctype html><html><body>
 <form id="attack" method="post" action="${target}/account/logout-all">
@@ -51,6 +55,7 @@ function attackerPage(target: string): string {
 }
 
 async function newContext(): Promise<BrowserContext> {
+  if (browser === undefined) throw new Error('Chromium did not start');
   const context = await browser.newContext({ viewport: { width: 1000, height: 900 } });
   contexts.push(context);
   return context;
@@ -86,11 +91,12 @@ await describeWithChromium('browser mode in Chromium', () => {
       flags: { port: String(port), issuer: origin, clockToleranceSeconds: '0' },
     });
     for (const name of ['alice', 'bob', 'carol', 'dave']) await addUser(server.server, name);
-    attacker = createServer((_request, response) => {
+    const evil = createServer((_request, response) => {
       response.writeHead(200, { 'content-type': 'text/html' }).end(attackerPage(origin));
     });
-    await new Promise<void>((resolve) => attacker.listen(0, '127.0.0.1', resolve));
-    attackerOrigin = `http://localhost:${(attacker.address() as AddressInfo).port}`;
+    attacker = evil;
+    await new Promise<void>((resolve) => evil.listen(0, '127.0.0.1', resolve));
+    attackerOrigin = `http://localhost:${(evil.address() as AddressInfo).port}`;
     browser = await chromium.launch({
       executablePath: CHROMIUM_PATH,
       headless: true,
@@ -103,9 +109,14 @@ await describeWithChromium('browser mode in Chromium', () => {
   afterAll(async () => {
     for (const context of contexts) await context.close().catch(() => undefined);
     await browser?.close();
-    await new Promise<void>((resolve) =>
-      attacker === undefined ? resolve() : attacker.close(() => resolve()),
-    );
+    const open = attacker;
+    if (open !== undefined) {
+      await new Promise<void>((resolve) => {
+        open.close(() => {
+          resolve();
+        });
+      });
+    }
     await harness.cleanup();
   }, 30_000);
 
@@ -126,11 +137,10 @@ await describeWithChromium('browser mode in Chromium', () => {
     expect(byName.get(REFRESH)?.sameSite).toBe('Strict');
     expect(byName.get(CSRF)?.httpOnly).toBe(false);
 
-    const visible = await page.evaluate(() => ({
-      cookie: document.cookie,
-      local: Object.keys(localStorage).length,
-      session: Object.keys(sessionStorage).length,
-    }));
+    // An expression, not a function: the test is compiled without the DOM's types.
+    const visible = await page.evaluate<{ cookie: string; local: number; session: number }>(
+      '({ cookie: document.cookie, local: localStorage.length, session: sessionStorage.length })',
+    );
     expect(visible.cookie).not.toContain(byName.get(ACCESS)?.value ?? 'missing');
     expect(visible.cookie).not.toContain(byName.get(REFRESH)?.value ?? 'missing');
     expect(visible.cookie).not.toMatch(/eyJ[\w-]+\.[\w-]+\.[\w-]+/);
@@ -145,7 +155,7 @@ await describeWithChromium('browser mode in Chromium', () => {
     // A phone-sized screen: no sideways scrolling.
     await page.setViewportSize({ width: 375, height: 812 });
     await page.reload();
-    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    const width = await page.evaluate<number>('document.documentElement.scrollWidth');
     expect(width).toBeLessThanOrEqual(375);
     await page.screenshot({ path: `${ARTIFACTS}/account-375.png`, fullPage: true });
   });
