@@ -85,6 +85,18 @@ export { checkJwsHeader, type JwsHeader } from './jws-header.js';
 export { generateOpaqueToken, hashOpaqueToken, OPAQUE_TOKEN_BYTES } from './opaque-token.js';
 export type { JwtClaims } from './jwt-claims.js';
 export { KeySet, type KeySetSource } from './key-set.js';
+export {
+  encryptPaseto,
+  importPasetoPublicJwk,
+  signPaseto,
+  type PasetoPurpose,
+  type ProducePasetoOptions,
+} from './paseto-token.js';
+export {
+  PasetoVerifier,
+  type PasetoVerifierOptions,
+  type VerifiedPaseto,
+} from './paseto-verifier.js';
 export { signJwt, type JwsSigner, type SignJwtOptions } from './sign-jwt.js';
 export { createVerificationKey, type VerificationKey } from './verification-key.js';
 export type { VerifiedJwt } from './verified-jwt.js';

@@ -1,0 +1,176 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import {
+  LocalDecrypt,
+  LocalEncrypt,
+  LocalProtocol,
+  PublicProtocol,
+  type ConsumeOptions,
+  type Key,
+  type TokenResult,
+} from 'paseto';
+import {
+  ImportPublicKeyFactory,
+  ImportSecretKeyFactory,
+  SignFactory,
+  VerifyFactory,
+  type PublicKey,
+  type SecretKey,
+} from 'paseto/v4/public';
+import { blake2b } from './blake2b.js';
+import { xchacha20Xor } from './xchacha20.js';
+
+/**
+ * PASETO v4 on the `paseto` package. v4.public (Ed25519) is built into it; v4.local
+ * (XChaCha20 + keyed BLAKE2b) is not, for lack of those primitives in Web Cryptography, so it
+ * is supplied here through the package's extension API (`LocalEncrypt`/`LocalDecrypt`), which
+ * keeps token framing, footers, implicit assertions and claim parsing in the library.
+ * Spec: https://github.com/paseto-standard/paseto-spec/blob/master/docs/01-Protocol-Versions/Version4.md
+ */
+
+/** A v4.local key: 32 secret bytes, never exported. */
+export interface V4LocalKey extends Key {
+  readonly algorithm: { readonly name: 'tessera v4.local' };
+  readonly extractable: false;
+  readonly type: 'secret';
+  readonly bytes: Buffer;
+}
+
+/** What v4.local decryption throws when the tag does not match: the token is not authentic. */
+export class LocalAuthenticationError extends Error {
+  override name = 'LocalAuthenticationError';
+}
+
+const LOCAL_HEADER = Buffer.from('v4.local.');
+const ENCRYPTION_KEY_INFO = Buffer.from('paseto-encryption-key');
+const AUTH_KEY_INFO = Buffer.from('paseto-auth-key-for-aead');
+const NONCE_BYTES = 32;
+const TAG_BYTES = 32;
+
+/** Pre-authentication encoding (PASETO spec, Common.md "PAE"): counts and lengths as LE64. */
+export function pae(...pieces: readonly Uint8Array[]): Buffer {
+  const le64 = (n: number): Buffer => {
+    const out = Buffer.alloc(8);
+    // The most significant bit is cleared, as the spec asks, for interoperability.
+    out.writeBigUInt64LE(BigInt(n) & 0x7fffffffffffffffn);
+    return out;
+  };
+  return Buffer.concat([le64(pieces.length), ...pieces.flatMap((p) => [le64(p.length), p])]);
+}
+
+/** The two keys of one v4.local token, derived from its nonce (Version4.md, Encrypt step 4). */
+function splitKeys(key: Buffer, nonce: Uint8Array): { ek: Buffer; n2: Buffer; ak: Buffer } {
+  const tmp = blake2b(Buffer.concat([ENCRYPTION_KEY_INFO, nonce]), 56, key);
+  return {
+    ek: tmp.subarray(0, 32),
+    n2: tmp.subarray(32, 56),
+    ak: blake2b(Buffer.concat([AUTH_KEY_INFO, nonce]), 32, key),
+  };
+}
+
+/** v4.local encryption with a nonce source (random; fixed only for the official vectors). */
+export function createV4LocalEncrypt(
+  nonceSource: () => Uint8Array = () => randomBytes(NONCE_BYTES),
+) {
+  return LocalEncrypt<4, V4LocalKey>({
+    version: 4,
+    run: (key, message, footer, implicitAssertion) => {
+      const nonce = nonceSource();
+      if (nonce.length !== NONCE_BYTES) throw new RangeError('v4.local nonces are 32 bytes');
+      const { ek, n2, ak } = splitKeys(key.bytes, nonce);
+      const c = xchacha20Xor(message, ek, n2);
+      const t = blake2b(pae(LOCAL_HEADER, nonce, c, footer, implicitAssertion), TAG_BYTES, ak);
+      return Promise.resolve(new Uint8Array(Buffer.concat([nonce, c, t])));
+    },
+  });
+}
+
+/** v4.local decryption: the tag is checked, in constant time, before anything is decrypted. */
+const V4LocalDecrypt = LocalDecrypt<4, V4LocalKey>({
+  version: 4,
+  run: (key, payload, footer, implicitAssertion) => {
+    if (payload.length <= NONCE_BYTES + TAG_BYTES)
+      return Promise.reject(new LocalAuthenticationError('v4.local payload is too short'));
+    const nonce = payload.subarray(0, NONCE_BYTES);
+    const c = payload.subarray(NONCE_BYTES, payload.length - TAG_BYTES);
+    const t = payload.subarray(payload.length - TAG_BYTES);
+    const { ek, n2, ak } = splitKeys(key.bytes, nonce);
+    const expected = blake2b(pae(LOCAL_HEADER, nonce, c, footer, implicitAssertion), TAG_BYTES, ak);
+    if (!timingSafeEqual(expected, t))
+      return Promise.reject(new LocalAuthenticationError('v4.local tag is invalid'));
+    return Promise.resolve(new Uint8Array(xchacha20Xor(c, ek, n2)));
+  },
+});
+
+const local = new LocalProtocol(createV4LocalEncrypt(), V4LocalDecrypt);
+const publicProtocol = new PublicProtocol(
+  SignFactory,
+  VerifyFactory,
+  ImportPublicKeyFactory,
+  ImportSecretKeyFactory,
+);
+
+/** A v4.local key from its 32 bytes. */
+export function createV4LocalKey(bytes: Uint8Array): V4LocalKey {
+  if (bytes.length !== 32) throw new TypeError('v4.local keys are exactly 32 bytes');
+  return Object.freeze({
+    algorithm: Object.freeze({ name: 'tessera v4.local' as const }),
+    extractable: false as const,
+    type: 'secret' as const,
+    bytes: Buffer.from(bytes),
+  });
+}
+
+/** A v4.public verification key from the 32 raw bytes of an Ed25519 public key. */
+export function importV4PublicKey(raw: Uint8Array): Promise<PublicKey> {
+  return publicProtocol.ImportPublicKey(`k4.public.${Buffer.from(raw).toString('base64url')}`);
+}
+
+/** A v4.public signing key from an Ed25519 seed and public key (32 bytes each). */
+export function importV4SecretKey(seed: Uint8Array, publicKey: Uint8Array): Promise<SecretKey> {
+  const material = Buffer.concat([seed, publicKey]).toString('base64url');
+  return publicProtocol.ImportSecretKey(`k4.secret.${material}`);
+}
+
+/** Produce-side options shared by both purposes. */
+export interface V4ProduceOptions {
+  readonly footer: Uint8Array;
+  readonly implicitAssertion: Uint8Array;
+}
+
+export function signV4Public(
+  key: SecretKey,
+  claims: Record<string, unknown>,
+  options: V4ProduceOptions,
+): Promise<string> {
+  return publicProtocol.Sign(key, claims as never, { ...options, addIssuedAt: false });
+}
+
+export function verifyV4Public(
+  key: PublicKey,
+  token: string,
+  options: ConsumeOptions<4>,
+): Promise<TokenResult> {
+  return publicProtocol.Verify(key, token, options);
+}
+
+export function encryptV4Local(
+  key: V4LocalKey,
+  claims: Record<string, unknown>,
+  options: V4ProduceOptions,
+  encrypt: typeof local.Encrypt = local.Encrypt,
+): Promise<string> {
+  return encrypt(key, claims as never, { ...options, addIssuedAt: false });
+}
+
+export function decryptV4Local(
+  key: V4LocalKey,
+  token: string,
+  options: ConsumeOptions<4>,
+): Promise<TokenResult> {
+  return local.Decrypt(key, token, options);
+}
+
+/** A v4.local encryptor with a fixed nonce: only for reproducing the official test vectors. */
+export function createFixedNonceEncrypt(nonce: Uint8Array): typeof local.Encrypt {
+  return new LocalProtocol(createV4LocalEncrypt(() => nonce)).Encrypt;
+}
