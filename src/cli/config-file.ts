@@ -140,11 +140,13 @@ function fileValue(path: string, key: string, kind: Kind, value: unknown): strin
   }
 }
 
-/** The known key nearest to a mistyped one (edit distance up to 3), or null. */
+/** The known key a mistyped one meant: one it begins, or the nearest within 3 edits; or null. */
 function closestKey(key: string, known: readonly string[]): string | null {
   let best: string | null = null;
   let bestDistance = 4;
   for (const candidate of known) {
+    // A key without its unit (`accessTokenTtl` for `accessTokenTtlSeconds`) is the usual slip.
+    if (candidate.toLowerCase().startsWith(key.toLowerCase())) return candidate;
     const d = editDistance(key.toLowerCase(), candidate.toLowerCase());
     if (d < bestDistance) [best, bestDistance] = [candidate, d];
   }
