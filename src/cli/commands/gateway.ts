@@ -28,7 +28,7 @@ export function registerGatewayCommand(program: Command, io: CliIo): void {
   const gateway = program
     .command('gateway')
     .description(
-      'Start a reverse proxy that verifies every request and forwards the identity to the upstream. Every flag has a TESSERA_GATEWAY_* variable.',
+      'Start a reverse proxy that verifies every request and forwards the identity to the upstream. With --cookie-session it serves browser pages: session cookies, transparent refresh, CSRF checks. Every flag has a TESSERA_GATEWAY_* variable.',
     );
   const options = GATEWAY_SETTINGS.map((setting) => {
     const option = new Option(setting.flag, `${setting.description} [${setting.env}]`);
@@ -55,6 +55,11 @@ export function registerGatewayCommand(program: Command, io: CliIo): void {
     io.stdout(
       `  issuer ${config.issuer}; audience ${config.audience}; ${config.routes.rules.length} route rules; ${dpop}\n`,
     );
+    if (config.cookieSession !== null) {
+      io.stdout(
+        `  cookie sessions for ${config.cookieSession.browserOrigins.join(', ')}; refreshed at ${config.cookieSession.tokenEndpoint}\n`,
+      );
+    }
     if (!running.ready) {
       io.stdout('  keys or revocations are not loaded yet: requests get 503 until they are\n');
     }

@@ -184,6 +184,11 @@ describe('cookie sessions', () => {
       request({ ...access('session'), origin: ORIGIN, 'x-csrf-token': CSRF }, 'DELETE'),
     );
     expect(older.ok).toBe(true);
+    // A same-origin page under Referrer-Policy: no-referrer sends Origin: null.
+    const noReferrer = await browser.authenticate(
+      request({ ...access('session'), ...sameOrigin, origin: 'null' }, 'POST'),
+    );
+    expect(noReferrer.ok).toBe(true);
   });
 
   const refusedCases: [string, Record<string, string | string[]>, string][] = [
@@ -195,7 +200,12 @@ describe('cookie sessions', () => {
     ],
     ['none (typed in the address bar)', { ...sameOrigin, 'sec-fetch-site': 'none' }, 'POST'],
     ['an origin not allowed', { ...sameOrigin, origin: 'https://evil.example' }, 'PATCH'],
-    ['Origin "null"', { ...sameOrigin, origin: 'null' }, 'POST'],
+    ['Origin "null" without Fetch Metadata', { origin: 'null', 'x-csrf-token': CSRF }, 'POST'],
+    [
+      'Origin "null" cross-site',
+      { ...sameOrigin, origin: 'null', 'sec-fetch-site': 'cross-site' },
+      'POST',
+    ],
     ['an allowed origin with a path', { ...sameOrigin, origin: `${ORIGIN}/` }, 'POST'],
     ['no Sec-Fetch-Site and no Origin', { 'x-csrf-token': CSRF }, 'POST'],
     ['no CSRF token', { 'sec-fetch-site': 'same-origin', origin: ORIGIN }, 'POST'],

@@ -27,7 +27,8 @@ export interface CsrfHeaders {
  * 1. Fetch Metadata: `Sec-Fetch-Site`, when present, must be `same-origin`; `same-site` is
  *    refused too (another port or subdomain is another origin). When it is absent (older
  *    browsers), `Origin` must be present.
- * 2. `Origin`, when present, must be one of `allowedOrigins` (serialised origins, RFC 6454 §6.2).
+ * 2. `Origin`, when present, must be one of `allowedOrigins` (serialised origins, RFC 6454 §6.2),
+ *    or `null` with `Sec-Fetch-Site: same-origin` (a same-origin page under no-referrer).
  *
  * A repeated header is refused: nothing says which one the browser meant.
  *
@@ -49,7 +50,11 @@ export function checkRequestOrigin(
   if (secFetchSite === undefined && origin === undefined) {
     return 'a state-changing request with the session cookie must carry Sec-Fetch-Site or Origin';
   }
-  if (origin !== undefined && !allowedOrigins.has(origin)) {
+  // Under `Referrer-Policy: no-referrer` a browser serialises the origin of a same-origin
+  // non-CORS POST as "null" (Fetch §3.1, "serializing a request origin"). "null" stands for the
+  // page's own origin only where Sec-Fetch-Site, which no page can set, says same-origin.
+  const ownNull = origin === 'null' && secFetchSite === 'same-origin';
+  if (origin !== undefined && !ownNull && !allowedOrigins.has(origin)) {
     return 'the request comes from an origin that is not allowed to change state here';
   }
   return null;

@@ -1,0 +1,140 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveGatewayConfig } from '../../src/gateway/gateway-config.js';
+import { startGateway, type RunningGateway } from '../../src/gateway/start-gateway.js';
+import { findFreePort } from '../server/dpop-client.js';
+import { CookieJar } from '../support/browser.js';
+import { addUser, ManualClock, PASSWORD, ServerHarness } from '../support/server-fixture.js';
+import { AUDIENCE, startEchoUpstream, type EchoUpstream } from './gateway-fixture.js';
+
+// Browser mode end to end: the real auth server's browser login sets the session cookies, the
+// page calls its API through the gateway with them, the access token expires, and several tabs
+// at once are all served: the gateway refreshes once, the session stays alive.
+
+const harness = new ServerHarness();
+// One clock for the auth server and the gateway's verifier, so that tokens expire on command.
+const clock = new ManualClock();
+let issuer = '';
+let gatewayOrigin = '';
+let upstream: EchoUpstream;
+let gateway: RunningGateway;
+let second: RunningGateway;
+
+beforeAll(async () => {
+  issuer = `http://127.0.0.1:${await findFreePort()}`;
+  const gatewayPort = await findFreePort();
+  gatewayOrigin = `http://127.0.0.1:${gatewayPort}`;
+  const { server } = await harness.start({
+    flags: { port: new URL(issuer).port, issuer, audience: AUDIENCE, accessTokenTtlSeconds: '60' },
+    clock,
+  });
+  await addUser(server, 'alice');
+  upstream = await startEchoUpstream();
+  const settings = {
+    upstream: upstream.url,
+    issuer,
+    audience: AUDIENCE,
+    disableDpop: true,
+    cookieSession: true,
+    browserOrigins: gatewayOrigin,
+  };
+  gateway = await startGateway(
+    resolveGatewayConfig({ ...settings, listen: `127.0.0.1:${gatewayPort}` }, {}),
+    { clock, readyTimeoutMs: 15_000 },
+  );
+  // A second gateway process behind the same origin (a load balancer would alternate).
+  second = await startGateway(
+    resolveGatewayConfig({ ...settings, listen: `127.0.0.1:${await findFreePort()}` }, {}),
+    { clock, readyTimeoutMs: 15_000 },
+  );
+  expect(gateway.ready && second.ready).toBe(true);
+}, 60_000);
+
+afterAll(async () => {
+  await gateway.close();
+  await second.close();
+  await upstream.close();
+  await harness.cleanup();
+});
+
+async function browserLogin(): Promise<CookieJar> {
+  const jar = new CookieJar();
+  const response = await fetch(`${issuer}/auth/browser/login`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      origin: issuer,
+      'sec-fetch-site': 'same-origin',
+    },
+    body: JSON.stringify({ username: 'alice', password: PASSWORD }),
+  });
+  expect(response.status).toBe(204);
+  jar.take(response.headers);
+  return jar;
+}
+
+/** A request from a page on the gateway's origin, as fetch() in a browser sends it. */
+async function call(
+  base: string,
+  jar: CookieJar,
+  method = 'GET',
+): Promise<{ status: number; headers: Headers; body: Record<string, unknown> }> {
+  const csrf = jar.get('__Host-tessera-csrf') ?? '';
+  const response = await fetch(`${base}/orders`, {
+    method,
+    headers: {
+      cookie: jar.header(),
+      ...(method === 'GET'
+        ? {}
+        : { 'sec-fetch-site': 'same-origin', origin: gatewayOrigin, 'x-csrf-token': csrf }),
+    },
+  });
+  const text = await response.text();
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: JSON.parse(text) as Record<string, unknown>,
+  };
+}
+
+describe('browser login, then the API through the gateway', () => {
+  it('serves the session, refreshes it once for many tabs at expiry, and keeps it alive', async () => {
+    const jar = await browserLogin();
+    const refreshBefore = jar.get('__Host-tessera-refresh');
+    expect(jar.get('__Host-tessera-access')).toBeDefined();
+
+    const read = await call(gateway.url, jar);
+    expect(read.status).toBe(200);
+    const seen = read.body['headers'] as Record<string, string>;
+    expect(seen['x-tessera-sub']).toMatch(/.+/);
+    expect(seen['cookie']).toBeUndefined();
+    expect((await call(gateway.url, jar, 'POST')).status).toBe(200);
+
+    // The access token (60 s) expires, beyond the verifier's 30 s tolerance.
+    clock.advance(120_000);
+    const tabs = Array.from({ length: 6 }, (_, index) =>
+      call(index % 2 === 0 ? gateway.url : second.url, jar, index === 0 ? 'POST' : 'GET'),
+    );
+    const answers = await Promise.all(tabs);
+    expect(answers.map((answer) => answer.status)).toEqual(Array(6).fill(200));
+    // Every tab got the same successor, from either gateway: nothing looked like a replay.
+    const successors = new Set(
+      answers.map((answer) => {
+        const probe = new CookieJar();
+        probe.take(answer.headers);
+        return probe.get('__Host-tessera-refresh');
+      }),
+    );
+    expect(successors.size).toBe(1);
+    expect([...successors][0]).not.toBe(refreshBefore);
+
+    // The browser keeps the new cookies; the session is alive at the auth server too.
+    jar.take(answers[0]?.headers ?? new Headers());
+    const after = await call(gateway.url, jar);
+    expect(after.status).toBe(200);
+    expect(after.headers.getSetCookie()).toEqual([]);
+    const session = await fetch(`${issuer}/auth/browser/session`, {
+      headers: { cookie: jar.header() },
+    });
+    expect(session.status).toBe(200);
+  });
+});
