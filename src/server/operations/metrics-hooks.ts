@@ -6,11 +6,12 @@ import { parseAuthorization } from '../../verifier/http/authorization-header.js'
 import type { ServerContext } from '../server-context.js';
 import type { LoginOutcome, ServerMetrics } from './server-metrics.js';
 
-/** Routes that log a user in with a password (the browser login joins when it exists). */
-export const LOGIN_ROUTES: ReadonlySet<string> = new Set(['/auth/login', '/auth/browser/login']);
-
-/** Routes that spend a refresh token besides the token endpoint's refresh_token grant. */
-export const REFRESH_ROUTES: ReadonlySet<string> = new Set(['/auth/browser/refresh']);
+/** Routes that log a user in with a password: JSON, cookie mode's JSON, and the sign-in page. */
+export const LOGIN_ROUTES: ReadonlySet<string> = new Set([
+  '/auth/login',
+  '/auth/browser/login',
+  '/login',
+]);
 
 const TOKEN_ROUTE = '/oauth/token';
 /** Refusals of the metrics token are not access-token failures. */
@@ -54,7 +55,7 @@ export function installMetricsHooks(
     if (grantType !== null) {
       metrics.tokenGrants.inc({ grant_type: grantType, outcome: status < 400 ? 'ok' : 'failed' });
     }
-    if (grantType === 'refresh_token' || REFRESH_ROUTES.has(route)) {
+    if (grantType === 'refresh_token') {
       metrics.refreshes.inc({ outcome: status < 400 ? 'ok' : 'failed' });
       if (error === 'invalid_grant' && (await endedForReuse(request, reply, context))) {
         metrics.reuseDetections.inc();

@@ -1,4 +1,5 @@
 import type { ServerConfig } from '../server-config.js';
+import { BROWSER_PATHS, BROWSER_SECURITY_SCHEME } from './openapi-browser-paths.js';
 import { COMPONENTS } from './openapi-components.js';
 import { AUTH_PATHS, OAUTH_PATHS } from './openapi-paths.js';
 import { HEALTH_SCHEMA, SERVICE_PATHS } from './openapi-service-paths.js';
@@ -8,6 +9,7 @@ export const DESCRIBED_PATHS: Readonly<Record<string, Readonly<Record<string, un
   ...AUTH_PATHS,
   ...OAUTH_PATHS,
   ...SERVICE_PATHS,
+  ...BROWSER_PATHS,
 };
 
 /**
@@ -33,6 +35,7 @@ export function buildOpenApiDocument(
     paths: DESCRIBED_PATHS,
     components: {
       ...COMPONENTS,
+      securitySchemes: { ...COMPONENTS.securitySchemes, browserSession: BROWSER_SECURITY_SCHEME },
       schemas: { ...COMPONENTS.schemas, Health: HEALTH_SCHEMA },
     },
   };
