@@ -1,4 +1,3 @@
-import { TokenError } from './errors.js';
 import type { JweDecrypter } from './jwe-decrypter.js';
 import type { VerifiedJwt } from './verified-jwt.js';
 import type { JwtVerifier } from './verify-jwt.js';
@@ -83,12 +82,4 @@ export function isCompactJwe(token: string): boolean {
     if (++dots > 4) return false;
   }
   return dots === 4;
-}
-
-/** The refusal of a plain JWS by a verifier that only accepts encrypted tokens. */
-export function encryptionRequired(): TokenError {
-  return new TokenError(
-    'ERR_JWE_REQUIRED',
-    'only encrypted tokens (nested JWT in JWE) are accepted',
-  );
 }

@@ -7,6 +7,14 @@ import type { JwsHeader } from '../token/jws-header.js';
 import type { JwtClaims } from '../token/jwt-claims.js';
 import type { KeySetSource } from '../token/key-set.js';
 import { JwtVerifier } from '../token/verify-jwt.js';
+import { KeySet } from '../token/key-set.js';
+import {
+  createMultiFormatVerifier,
+  type MultiFormatVerifier,
+  type VerifiedFormat,
+  type VerifiedToken,
+} from '../token/multi-format-verifier.js';
+import type { VerifiedJwt } from '../token/verified-jwt.js';
 import { HttpRevocationLog } from './http-revocation-log.js';
 import { RedisRevocations, REDIS_LOG_SOURCE, REDIS_SOURCE } from './redis-revocations.js';
 import { RemoteJwks } from './remote-jwks.js';
@@ -17,8 +25,14 @@ import { resolveVerifierOptions, type VerifierOptions } from './verifier-options
 /** A token that passed every check. */
 export interface VerificationSuccess {
   readonly ok: true;
+  /**
+   * `jwt`, `jwt-encrypted` (nested JWT in JWE), `paseto-v4-public` or `paseto-v4-local`.
+   * Always set by `createVerifier`; optional only so hand-made results in tests still type.
+   */
+  readonly format?: VerifiedFormat;
   readonly claims: JwtClaims;
-  readonly header: JwsHeader;
+  /** The JWS header (the inner one of a nested JWT); null for PASETO, which has none. */
+  readonly header: JwsHeader | null;
   /** The id of the key that verified the signature. */
   readonly kid: string;
   /**
@@ -129,7 +143,9 @@ export function createVerifier(options: VerifierOptions): Verifier {
 
   let remote: RemoteJwks | null = null;
   let keys: KeySetSource;
-  if ('jwksUri' in resolved.keys) {
+  if (resolved.keys === null) {
+    keys = new KeySet([]);
+  } else if ('jwksUri' in resolved.keys) {
     remote = new RemoteJwks({
       uri: resolved.keys.jwksUri,
       algorithms: resolved.algorithms,
@@ -148,6 +164,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     denylist.add(event);
   };
   let jwtVerifier: JwtVerifier;
+  let router: MultiFormatVerifier | null = null;
   try {
     jwtVerifier = new JwtVerifier({
       keys,
@@ -167,6 +184,26 @@ export function createVerifier(options: VerifierOptions): Verifier {
       ...(resolved.revocations.mode === 'none'
         ? {}
         : { isRevoked: (claims, header, kid) => denylist.isRevoked(claims, header, kid) }),
+    });
+    router = createMultiFormatVerifier(jwtVerifier, {
+      issuer: resolved.issuer,
+      audience: resolved.audience,
+      formats: resolved.formats,
+      requireEncryption: resolved.requireEncryption,
+      cache: resolved.cache,
+      ...(options.decryption === undefined ? {} : { decryption: options.decryption }),
+      ...(options.paseto === undefined ? {} : { paseto: options.paseto }),
+      ...(options.clock === undefined ? {} : { clock: options.clock }),
+      ...(options.clockToleranceSeconds === undefined
+        ? {}
+        : { clockToleranceSeconds: options.clockToleranceSeconds }),
+      ...(options.maxTokenAgeSeconds === undefined
+        ? {}
+        : { maxTokenAgeSeconds: options.maxTokenAgeSeconds }),
+      ...(options.requiredClaims === undefined ? {} : { requiredClaims: options.requiredClaims }),
+      ...(resolved.revocations.mode === 'none'
+        ? {}
+        : { isRevoked: (claims, kid) => denylist.isRevoked(claims, PASETO_HEADER, kid) }),
     });
   } catch (error) {
     // The token core's own option checks (typ, clock tolerance, …) speak TypeError.
@@ -246,10 +283,30 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const verify = (token: string, verifyOptions?: VerifyOptions): VerificationResult => {
     let verified;
     try {
-      verified = jwtVerifier.verify(token);
+      // Without other formats, the JWS path is exactly what it was: no routing at all.
+      verified = router === null ? fromJws(jwtVerifier.verify(token)) : router.verify(token);
     } catch (error) {
       return failure(error);
     }
+    return accept(verified, verifyOptions);
+  };
+
+  const verifyAnyAsync = async (
+    token: string,
+    verifyOptions?: VerifyOptions,
+  ): Promise<VerificationResult> => {
+    if (router === null) return verify(token, verifyOptions);
+    let verified;
+    try {
+      verified = await router.verifyAsync(token);
+    } catch (error) {
+      return failure(error);
+    }
+    return accept(verified, verifyOptions);
+  };
+
+  /** What every verified token meets, whatever its format: binding, then freshness. */
+  const accept = (verified: VerifiedToken, verifyOptions?: VerifyOptions): VerificationResult => {
     if (verifyOptions?.allowBound !== true) {
       const claims = verified.claims;
       const binding =
@@ -279,9 +336,10 @@ export function createVerifier(options: VerifierOptions): Verifier {
     }
     return {
       ok: true,
+      format: verified.format,
       claims: verified.claims,
       header: verified.header,
-      kid: verified.key.kid,
+      kid: verified.kid,
       stale,
     };
   };
@@ -290,9 +348,9 @@ export function createVerifier(options: VerifierOptions): Verifier {
   return Object.freeze({
     verify,
     async verifyAsync(token: string, verifyOptions?: VerifyOptions): Promise<VerificationResult> {
-      const result = verify(token, verifyOptions);
+      const result = await verifyAnyAsync(token, verifyOptions);
       if (result.ok || result.code !== 'ERR_JWS_KEY_NOT_FOUND' || remote === null) return result;
-      return (await remote.refreshForUnknownKid()) ? verify(token, verifyOptions) : result;
+      return (await remote.refreshForUnknownKid()) ? verifyAnyAsync(token, verifyOptions) : result;
     },
     ready: () => whenReady,
     status: (): VerifierStatus => ({
@@ -310,6 +368,14 @@ export function createVerifier(options: VerifierOptions): Verifier {
     },
   });
 }
+
+/** A verified JWS in the shape every format shares. */
+function fromJws(verified: VerifiedJwt): VerifiedToken {
+  return { format: 'jwt', claims: verified.claims, header: verified.header, kid: verified.key.kid };
+}
+
+/** PASETO has no header; the denylist reads only the `kid`, which is passed explicitly. */
+const PASETO_HEADER: JwsHeader = Object.freeze({ alg: 'EdDSA' });
 
 /** A thrown Tessera error as a result; anything else is a bug and propagates. */
 function failure(error: unknown): VerificationFailure {

@@ -1,5 +1,7 @@
 import { isAlgorithm, isSymmetricAlgorithm, type Algorithm } from '../token/algorithms.js';
 import type { Clock } from '../token/clock.js';
+import type { JweContentAlgorithm, JweKeyAlgorithm } from '../token/encrypted-token.js';
+import type { Jwk } from '../token/jwk.js';
 import { VerifierError } from './verifier-error.js';
 
 /**
@@ -17,14 +19,45 @@ export type RevocationsOption =
   | { readonly redis: string; readonly prefix?: string; readonly log?: string }
   | 'none';
 
+/**
+ * Token formats a verifier can accept. `'jwt'` is a JWS, or a nested JWT in JWE when
+ * `decryption` is set; the PASETO ones need keys in `paseto`.
+ */
+export type TokenFormat = 'jwt' | 'paseto-v4-public' | 'paseto-v4-local';
+
+/** The audience's JWE decryption keys and what it accepts (see `JweDecrypter`). */
+export interface DecryptionOption {
+  /** Private JWKs: EC/X25519 (`ECDH-ES+A256KW`) or RSA (`RSA-OAEP-256`); several need `kid`s. */
+  readonly keys: readonly Jwk[];
+  /** Default `['ECDH-ES+A256KW', 'RSA-OAEP-256']`; `dir` and PBES2 only when listed. */
+  readonly keyAlgorithms?: readonly JweKeyAlgorithm[];
+  /** Default `['A256GCM']`. */
+  readonly contentAlgorithms?: readonly JweContentAlgorithm[];
+  /** PBES2 `p2c` ceiling, from 1000 to 10 000 (the default). */
+  readonly maxPbes2Count?: number;
+}
+
+/** PASETO v4 keys, given explicitly (there is no JWKS for PASETO). */
+export interface PasetoOption {
+  /** v4.public: Ed25519 public JWKs, each with a `kid`. */
+  readonly publicKeys?: readonly Jwk[];
+  /** v4.local: 32-byte keys (bytes or base64url), each with a `kid`. */
+  readonly localKeys?: readonly { readonly kid: string; readonly key: Uint8Array | string }[];
+  /** Implicit assertion the issuer used for this audience; default empty. */
+  readonly implicitAssertion?: string;
+}
+
 /** Options of `createVerifier`. `issuer`, `audience`, `algorithms` and `revocations` have no defaults. */
 export interface VerifierOptions {
   /** Exact expected `iss`. */
   readonly issuer: string;
   /** `aud` must contain this audience (or one of these). */
   readonly audience: string | readonly string[];
-  /** Allowlist of asymmetric algorithms (`['EdDSA']`); HMAC cannot come from a JWKS. */
-  readonly algorithms: readonly Algorithm[];
+  /**
+   * Allowlist of asymmetric algorithms (`['EdDSA']`); HMAC cannot come from a JWKS. Required
+   * (no default) whenever `'jwt'` is among the formats, which it is by default.
+   */
+  readonly algorithms?: readonly Algorithm[];
   /** The issuer's JWKS URL (`<issuer>/.well-known/jwks.json`). Exactly one of `jwksUri`, `jwks`. */
   readonly jwksUri?: string;
   /** A JWKS given inline (RFC 7517 §5), never refetched. */
@@ -63,6 +96,17 @@ export interface VerifierOptions {
   readonly onError?: (error: unknown) => void;
   /** An unsafe option is in use. Default: `process.emitWarning`. */
   readonly onWarning?: (message: string) => void;
+  /**
+   * Formats accepted; default `['jwt']`. Without `'jwt'`, `algorithms` and the JWKS may be
+   * left out. Encrypted and PASETO tokens are checked by `verifyAsync` only.
+   */
+  readonly formats?: readonly TokenFormat[];
+  /** Accept nested JWTs in JWE (RFC 7519 §5.2) decrypted with these keys. */
+  readonly decryption?: DecryptionOption;
+  /** Refuse plain JWS tokens (`ERR_JWE_REQUIRED`): only encrypted ones pass. Needs `decryption`. */
+  readonly requireEncryption?: boolean;
+  /** Keys for the PASETO formats. */
+  readonly paseto?: PasetoOption;
 }
 
 /** Where revocations come from, after validation. */
@@ -81,7 +125,10 @@ export interface ResolvedVerifierOptions {
   readonly issuer: string;
   readonly audience: string | readonly string[];
   readonly algorithms: readonly Algorithm[];
-  readonly keys: { readonly jwksUri: string } | { readonly jwks: unknown };
+  /** Null when `'jwt'` is not among the formats. */
+  readonly keys: { readonly jwksUri: string } | { readonly jwks: unknown } | null;
+  readonly formats: readonly TokenFormat[];
+  readonly requireEncryption: boolean;
   readonly revocations: ResolvedRevocations;
   readonly maxStalenessMs: number;
   readonly failOpenWhenStale: boolean;
@@ -130,8 +177,10 @@ export function resolveVerifierOptions(options: VerifierOptions): ResolvedVerifi
       'audience is required: a string or a non-empty list of strings (no default, never skipped)',
     );
   }
-  const algorithms: unknown = options.algorithms;
-  if (!Array.isArray(algorithms) || algorithms.length === 0) {
+  const formats = resolveFormats(options);
+  const jwt = formats.includes('jwt');
+  const algorithms: unknown = options.algorithms ?? (jwt ? undefined : []);
+  if (!Array.isArray(algorithms) || (jwt && algorithms.length === 0)) {
     throw invalid(
       'algorithms',
       'algorithms is required: a non-empty allowlist such as ["EdDSA"] (no default)',
@@ -154,15 +203,17 @@ export function resolveVerifierOptions(options: VerifierOptions): ResolvedVerifi
   const insecure = options.allowInsecureHttp === true;
   const hasUri = options.jwksUri !== undefined;
   const hasJwks = options.jwks !== undefined;
-  if (hasUri === hasJwks) {
+  if (jwt && hasUri === hasJwks) {
     throw invalid(
       'jwksUri',
       'give exactly one of jwksUri (fetched and cached) and jwks (a static key set)',
     );
   }
-  const keys = hasUri
-    ? { jwksUri: checkHttpUrl(options.jwksUri, 'jwksUri', insecure) }
-    : { jwks: options.jwks };
+  const keys = !jwt
+    ? null
+    : hasUri
+      ? { jwksUri: checkHttpUrl(options.jwksUri, 'jwksUri', insecure) }
+      : { jwks: options.jwks };
   const maxStalenessSeconds = options.maxStalenessSeconds ?? DEFAULT_MAX_STALENESS_SECONDS;
   checkRange(maxStalenessSeconds, 0.05, 3600, 'maxStalenessSeconds');
   const failOpen: unknown = options.failOpenWhenStale ?? false;
@@ -184,7 +235,9 @@ export function resolveVerifierOptions(options: VerifierOptions): ResolvedVerifi
     issuer,
     audience: typeof audience === 'string' ? audience : Object.freeze([...(audiences as string[])]),
     algorithms: Object.freeze([...(algorithms as Algorithm[])]),
-    keys: Object.freeze(keys),
+    keys: keys === null ? null : Object.freeze(keys),
+    formats,
+    requireEncryption: options.requireEncryption === true,
     revocations: Object.freeze(resolveRevocations(options.revocations, issuer, insecure)),
     maxStalenessMs: maxStalenessSeconds * 1000,
     failOpenWhenStale: failOpen,
@@ -196,6 +249,41 @@ export function resolveVerifierOptions(options: VerifierOptions): ResolvedVerifi
     jwksMaxBytes,
     timeoutMs,
   });
+}
+
+const FORMATS: readonly TokenFormat[] = ['jwt', 'paseto-v4-public', 'paseto-v4-local'];
+
+/** The formats, checked against the keys given for them. */
+function resolveFormats(options: VerifierOptions): readonly TokenFormat[] {
+  const value: unknown = options.formats ?? ['jwt'];
+  if (!Array.isArray(value) || value.length === 0) {
+    throw invalid('formats', `formats must be a non-empty list of ${FORMATS.join(', ')}`);
+  }
+  const formats: TokenFormat[] = [];
+  for (const format of value as unknown[]) {
+    if (
+      !(FORMATS as readonly unknown[]).includes(format) ||
+      formats.includes(format as TokenFormat)
+    )
+      throw invalid('formats', `unknown or repeated format ${JSON.stringify(format)}`);
+    formats.push(format as TokenFormat);
+  }
+  const requireEncryption: unknown = options.requireEncryption ?? false;
+  if (typeof requireEncryption !== 'boolean')
+    throw invalid('requireEncryption', 'requireEncryption must be true or false');
+  if (options.decryption !== undefined && !formats.includes('jwt'))
+    throw invalid('decryption', "decryption is for nested JWTs: add 'jwt' to formats");
+  if (requireEncryption && options.decryption === undefined)
+    throw invalid('requireEncryption', 'requireEncryption needs decryption keys');
+  if (requireEncryption && formats.includes('paseto-v4-public'))
+    throw invalid(
+      'requireEncryption',
+      'requireEncryption excludes paseto-v4-public, which is not encrypted',
+    );
+  const paseto = formats.some((format) => format.startsWith('paseto'));
+  if (paseto !== (options.paseto !== undefined))
+    throw invalid('paseto', 'paseto keys are needed exactly when a PASETO format is accepted');
+  return Object.freeze(formats);
 }
 
 function resolveRevocations(
