@@ -20,13 +20,18 @@ const CLAIMS: JwtClaims = {
   sid: 'session-1',
   client_id: 'tessera',
 };
-const ok = (claims: JwtClaims): VerificationResult => ({
-  ok: true,
-  claims,
-  header: { alg: 'EdDSA', typ: 'at+jwt', kid: 'k' },
-  kid: 'k',
-  stale: false,
-});
+// Built as a variable, so that fields the result gains (`format`) need no change here.
+const ok = (claims: JwtClaims): VerificationResult => {
+  const result = {
+    ok: true as const,
+    format: 'jwt' as const,
+    claims,
+    header: { alg: 'EdDSA' as const, typ: 'at+jwt', kid: 'k' },
+    kid: 'k',
+    stale: false,
+  };
+  return result;
+};
 const answers: Record<string, VerificationResult> = {
   plain: ok(CLAIMS),
   sidecar: ok({ ...CLAIMS, fgp: sha256(FINGERPRINT) }),

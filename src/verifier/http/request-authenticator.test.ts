@@ -37,13 +37,18 @@ function verifierAnswering(
   };
 }
 
-const ok = (claims: JwtClaims): VerificationResult => ({
-  ok: true,
-  claims,
-  header: { alg: 'EdDSA', typ: 'at+jwt', kid: 'k' },
-  kid: 'k',
-  stale: false,
-});
+// Built as a variable, so that fields the result gains (`format`) need no change here.
+const ok = (claims: JwtClaims): VerificationResult => {
+  const result = {
+    ok: true as const,
+    format: 'jwt' as const,
+    claims,
+    header: { alg: 'EdDSA' as const, typ: 'at+jwt', kid: 'k' },
+    kid: 'k',
+    stale: false,
+  };
+  return result;
+};
 
 const verifier = verifierAnswering({
   good: ok(CLAIMS),
