@@ -3,6 +3,7 @@ export { GatewayConfigError } from './gateway-config-error.js';
 export {
   GATEWAY_SETTINGS,
   resolveGatewayConfig,
+  type CookieSessionConfig,
   type GatewayConfig,
   type GatewaySetting,
   type GatewaySettingKey,
@@ -20,6 +21,19 @@ export {
   type RouteRule,
   type RouteTable,
 } from './route-table.js';
+export {
+  createSessionRefresher,
+  type RefreshedSession,
+  type RefreshFailure,
+  type RefreshOutcome,
+  type SessionRefresher,
+  type SessionRefresherOptions,
+} from './session-refresher.js';
+export {
+  authenticateWithSession,
+  type CookieSessionParts,
+  type GatedAuthentication,
+} from './cookie-session-gate.js';
 export { startGateway, type RunningGateway, type StartGatewayOptions } from './start-gateway.js';
 export {
   createUpstreamForwarder,

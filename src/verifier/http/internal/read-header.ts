@@ -1,8 +1,9 @@
-import type { HeaderSource } from '../request-authenticator.js';
-
 /** One header's value: a string, an array for a repeated header, or undefined. */
 export function readHeader(
-  headers: HeaderSource,
+  // The shape of `HeaderSource` (request-authenticator.ts), repeated to keep imports one-way.
+  headers:
+    | Readonly<Record<string, string | readonly string[] | undefined>>
+    | { get(name: string): string | null },
   name: string,
 ): string | readonly string[] | undefined {
   if (typeof headers.get === 'function') {
