@@ -46,7 +46,7 @@ function make(options: Partial<VerifierOptions> = {}): Verifier {
 describe('verify', () => {
   it('accepts a good token and returns its claims and key', () => {
     const result = make().verify(token(ed));
-    expect(result).toMatchObject({ ok: true, kid: 'ed', stale: false });
+    expect(result).toMatchObject({ ok: true, format: 'jwt', kid: 'ed', stale: false });
     expect(result.ok && result.claims.sub).toBe('user-1');
   });
 
