@@ -170,7 +170,9 @@ export function createVerifier(options: VerifierOptions): Verifier {
       keys,
       issuer: resolved.issuer,
       audience: resolved.audience,
-      algorithms: resolved.algorithms,
+      // Without 'jwt' among the formats the router never calls it: an empty key set and any
+      // allowlist refuse everything anyway.
+      algorithms: resolved.algorithms.length === 0 ? ['EdDSA'] : resolved.algorithms,
       clock,
       cache: resolved.cache,
       ...(options.typ === undefined ? {} : { typ: options.typ }),

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { TesseraError } from '../token/errors.js';
 import { createVerifier } from './create-verifier.js';
@@ -129,5 +130,79 @@ describe('createVerifier options', () => {
     expect(warnings).toHaveLength(2);
     expect(warnings[0]).toMatch(/revocations: 'none'.*unsafe/);
     expect(warnings[1]).toMatch(/failOpenWhenStale.*unsafe/);
+  });
+});
+
+describe('token format options', () => {
+  const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({
+    format: 'jwk',
+  });
+  const ed = generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' });
+
+  it.each<[string, Record<string, unknown>, string]>([
+    ['an unknown format', { formats: ['jwe'] }, 'formats'],
+    ['an empty format list', { formats: [] }, 'formats'],
+    ['a repeated format', { formats: ['jwt', 'jwt'] }, 'formats'],
+    ['requireEncryption without decryption keys', { requireEncryption: true }, 'requireEncryption'],
+    [
+      'requireEncryption with v4.public, which is not encrypted',
+      {
+        requireEncryption: true,
+        decryption: { keys: [ec] },
+        formats: ['jwt', 'paseto-v4-public'],
+        paseto: { publicKeys: [{ ...ed, kid: 'p' }] },
+      },
+      'requireEncryption',
+    ],
+    [
+      'decryption without the jwt format',
+      {
+        decryption: { keys: [ec] },
+        formats: ['paseto-v4-local'],
+        paseto: { localKeys: [{ kid: 'l', key: new Uint8Array(32) }] },
+      },
+      'decryption',
+    ],
+    ['a PASETO format without keys', { formats: ['jwt', 'paseto-v4-public'] }, 'paseto'],
+    ['PASETO keys without a PASETO format', { paseto: { publicKeys: [ed] } }, 'paseto'],
+  ])('refuses %s', (_name, overrides, option) => {
+    expect(refusal({ ...VALID, ...overrides })).toMatchObject({
+      code: 'ERR_VERIFIER_OPTIONS_INVALID',
+      option,
+    });
+  });
+
+  it.each<[string, Record<string, unknown>]>([
+    ['RSA1_5 in the JWE allowlist', { decryption: { keys: [ec], keyAlgorithms: ['RSA1_5'] } }],
+    ['a public key given to decrypt', { decryption: { keys: [ed] } }],
+    ['a PBES2 ceiling over 10 000', { decryption: { keys: [ec], maxPbes2Count: 20_000 } }],
+    [
+      'a v4.public key without kid',
+      { formats: ['paseto-v4-public'], paseto: { publicKeys: [ed] } },
+    ],
+    [
+      'a v4.local key of 16 bytes',
+      {
+        formats: ['paseto-v4-local'],
+        paseto: { localKeys: [{ kid: 'l', key: new Uint8Array(16) }] },
+      },
+    ],
+  ])('refuses %s as invalid options', (_name, overrides) => {
+    expect(refusal({ ...VALID, ...overrides }).code).toBe('ERR_VERIFIER_OPTIONS_INVALID');
+  });
+
+  it('builds a PASETO-only verifier without algorithms or a JWKS', async () => {
+    const verifier = createVerifier({
+      issuer: VALID.issuer,
+      audience: VALID.audience,
+      revocations: 'none',
+      onWarning: () => undefined,
+      formats: ['paseto-v4-public'],
+      paseto: { publicKeys: [{ ...ed, kid: 'p' }] },
+    });
+    expect(verifier.verify('eyJhbGciOiJFZERTQSJ9.e30.AAAA')).toMatchObject({
+      code: 'ERR_TOKEN_FORMAT_NOT_ALLOWED',
+    });
+    await verifier.close();
   });
 });
