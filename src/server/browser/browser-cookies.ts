@@ -119,16 +119,26 @@ export function fingerprintCookie(
 }
 
 /**
- * `Set-Cookie` values that clear every browser-mode cookie: same names and attributes,
- * Max-Age=0 (RFC 6265 §5.2.2), so the browser matches and drops each one.
+ * `Set-Cookie` values that clear the browser-mode cookies: same names and attributes,
+ * Max-Age=0 (RFC 6265 §5.2.2), so the browser matches and drops each one. `access` clears
+ * only the access cookie, for a request that did not carry the others (see CookiesToClear).
  *
  * @example
  * reply.header('set-cookie', clearedCookies(context));
  */
-export function clearedCookies(context: Pick<ServerContext, 'config'>): string[] {
+export function clearedCookies(
+  context: Pick<ServerContext, 'config'>,
+  which: 'all' | 'access' = 'all',
+): string[] {
   const sameSite = context.config.cookieSameSite === 'strict' ? 'Strict' : 'Lax';
+  const access = serializeCookie(BROWSER_COOKIES.access, '', {
+    httpOnly: true,
+    sameSite,
+    maxAgeSeconds: 0,
+  });
+  if (which === 'access') return [access];
   return [
-    serializeCookie(BROWSER_COOKIES.access, '', { httpOnly: true, sameSite, maxAgeSeconds: 0 }),
+    access,
     serializeCookie(BROWSER_COOKIES.refresh, '', {
       httpOnly: true,
       sameSite: 'Strict',

@@ -100,7 +100,7 @@ export function registerBrowserRoutes(app: FastifyInstance, context: ServerConte
   app.get('/auth/browser/session', async (request, reply) => {
     const auth = await authenticateCookies(request, context, routes.flights);
     if (auth.kind !== 'session') {
-      if (auth.kind === 'ended') addCookies(reply, clearedCookies(context));
+      if (auth.kind === 'ended') addCookies(reply, clearedCookies(context, auth.clear));
       throw new HttpError(401, 'login_required', 'no browser session; sign in first');
     }
     const { session } = auth;
@@ -119,7 +119,7 @@ export function registerBrowserRoutes(app: FastifyInstance, context: ServerConte
     if (source !== null) return csrfRejected(reply, source);
     const auth = await authenticateCookies(request, context, routes.flights);
     if (auth.kind !== 'session') {
-      addCookies(reply, clearedCookies(context));
+      if (auth.kind === 'ended') addCookies(reply, clearedCookies(context, auth.clear));
       throw new HttpError(401, 'login_required', 'no browser session; sign in first');
     }
     const refusal = checkCsrfToken(request, auth.session.csh, false);

@@ -4,6 +4,7 @@ import { addCookies, clearedCookies } from './browser-cookies.js';
 import {
   authenticateCookies,
   type CookieSession,
+  type CookiesToClear,
   type RefreshSingleFlight,
 } from './cookie-session.js';
 import { checkCsrfToken, checkRequestSource } from './csrf-rule.js';
@@ -43,17 +44,35 @@ export function seeOther(reply: FastifyReply, location: string): FastifyReply {
   return reply.code(303).header('location', location).header('cache-control', 'no-store').send();
 }
 
-/** Clear the cookies and send the browser to the login page: the session is over. */
-export function toLogin(reply: FastifyReply, context: ServerContext, query = ''): FastifyReply {
-  addCookies(reply, clearedCookies(context));
+/**
+ * Clear the cookies and send the browser to the login page: the session is over. `clear`
+ * says which cookies (all, or only the access cookie when the request carried no others).
+ *
+ * @example
+ * return toLogin(reply, context, '?done=logout');
+ */
+export function toLogin(
+  reply: FastifyReply,
+  context: ServerContext,
+  query = '',
+  clear: CookiesToClear = 'all',
+): FastifyReply {
+  addCookies(reply, clearedCookies(context, clear));
   return seeOther(reply, `/login${query}`);
 }
 
-/** One string field of a form body, or undefined (absent, repeated or not a form). */
+/**
+ * One string field of a form body, or undefined (absent, repeated, not a form, or holding a
+ * NUL character, which no username, password or token contains and PostgreSQL's text cannot
+ * hold: it is treated as absent rather than carried to the store).
+ *
+ * @example
+ * const username = formField(request.body, 'username') ?? '';
+ */
 export function formField(body: unknown, name: string): string | undefined {
-  if (typeof body !== 'object' || body === null) return undefined;
+  if (typeof body !== 'object' || body === null || !Object.hasOwn(body, name)) return undefined;
   const value = (body as Record<string, unknown>)[name];
-  return typeof value === 'string' ? value : undefined;
+  return typeof value === 'string' && !value.includes('\u0000') ? value : undefined;
 }
 
 /**
@@ -75,7 +94,7 @@ export async function pageSession(
     return null;
   }
   if (auth.kind === 'ended') {
-    toLogin(reply, routes.context);
+    toLogin(reply, routes.context, '', auth.clear);
     return null;
   }
   if (auth.session.setCookies.length > 0) addCookies(reply, auth.session.setCookies);
