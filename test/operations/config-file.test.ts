@@ -126,3 +126,29 @@ describe('tessera.config.example.json', () => {
     expect(extras.logLevel).toBe('info');
   });
 });
+
+describe('serve options', () => {
+  it('adds origins when --browser-origin is repeated, as a comma list does', async () => {
+    const { Command } = await import('commander');
+    const { addServeOptions } = await import('../../src/cli/internal/serve-options.js');
+    const command = new Command('serve').exitOverride();
+    const read = addServeOptions(command);
+    command.parse(
+      [
+        '--issuer',
+        'https://auth.example.com',
+        '--browser-origin',
+        'https://a.example.com',
+        '--browser-origin',
+        'https://b.example.com,https://c.example.com',
+      ],
+      { from: 'user' },
+    );
+    const { config } = await read(command.opts(), {});
+    expect(config.browserOrigins).toEqual([
+      'https://a.example.com',
+      'https://b.example.com',
+      'https://c.example.com',
+    ]);
+  });
+});

@@ -40,6 +40,12 @@ export function addServeOptions(command: Command): SettingsReader {
   );
   const options = [...SERVER_SETTINGS, ...EXTRA_SETTINGS].map((setting) => {
     const option = new Option(setting.flag, `${setting.description} [${setting.env}]`);
+    // Repeating --browser-origin adds origins, as a comma list in one flag does.
+    if (setting.key === 'browserOrigins') {
+      option.argParser((value: string, previous?: string) =>
+        previous === undefined ? value : `${previous},${value}`,
+      );
+    }
     command.addOption(option);
     return { key: setting.key, attribute: option.attributeName() };
   });
