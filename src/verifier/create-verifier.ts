@@ -27,9 +27,8 @@ export interface VerificationSuccess {
   readonly ok: true;
   /**
    * `jwt`, `jwt-encrypted` (nested JWT in JWE), `paseto-v4-public` or `paseto-v4-local`.
-   * Always set by `createVerifier`; optional only so hand-made results in tests still type.
    */
-  readonly format?: VerifiedFormat;
+  readonly format: VerifiedFormat;
   readonly claims: JwtClaims;
   /** The JWS header (the inner one of a nested JWT); null for PASETO, which has none. */
   readonly header: JwsHeader | null;
