@@ -5,15 +5,29 @@ import Fastify, {
   type FastifyServerOptions,
 } from 'fastify';
 import { ThrottleUnavailableError } from '../sessions/redis-throttle-store.js';
-import { StoreError } from '../store/store-error.js';
+import { StoreError, StoreInputError } from '../store/store-error.js';
 import { HttpError, sendError } from './http-errors.js';
 import { registerBrowserRoutes } from './browser/browser-routes.js';
+import { addSecurityHeaders } from './browser/security-headers.js';
 import { registerOperationsRoutes } from './operations/operations-routes.js';
 import { registerAuthRoutes } from './routes/auth-routes.js';
 import { registerDiscoveryRoutes } from './routes/discovery-routes.js';
 import { registerOAuthRoutes } from './routes/oauth-routes.js';
 import { registerRevocationRoutes } from './routes/revocation-routes.js';
 import type { ServerContext } from './server-context.js';
+
+/** The answer to a request the router refused before any route ran. */
+function frameworkRefusal(error: FastifyError): HttpError {
+  // The path goes unrepeated: it is whatever the client sent, possibly huge.
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    return new HttpError(414, 'invalid_request', 'a part of the URL path is too long');
+  }
+  if (error.code === 'FST_ERR_BAD_URL') {
+    return new HttpError(400, 'invalid_request', 'the URL is not validly percent-encoded');
+  }
+  // An async route constraint that failed: the server's problem, not the client's.
+  return new HttpError(500, 'server_error', 'the server could not complete the request');
+}
 
 /**
  * The auth server's HTTP application. Every error leaves as `{ error, error_description }`:
@@ -31,6 +45,17 @@ export async function buildApp(
     // let any client choose the IP that throttling and the audit log see.
     trustProxy: context.config.trustProxy.length === 0 ? false : [...context.config.trustProxy],
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
+    // What the router refuses before any route runs (a path parameter over maxParamLength, a
+    // URL whose percent-encoding is broken) is the client's mistake too: the same JSON error
+    // and the same headers as every other answer, not Fastify's own body without them.
+    frameworkErrors: (error, _request, reply) => {
+      addSecurityHeaders(reply);
+      void sendError(reply, frameworkRefusal(error));
+    },
+  });
+  app.addHook('onSend', async (_request, reply, payload) => {
+    addSecurityHeaders(reply);
+    return payload;
   });
   await app.register(formbody, { bodyLimit: context.config.bodyLimitBytes });
 
@@ -49,6 +74,12 @@ export async function buildApp(
             'retry-after': '5',
           },
         ),
+      );
+    }
+    if (error instanceof StoreInputError) {
+      return sendError(
+        reply,
+        new HttpError(400, 'invalid_request', 'the request holds a character that is not allowed'),
       );
     }
     if (error instanceof StoreError) {

@@ -26,7 +26,7 @@ export type {
   UserRecord,
 } from './records.js';
 export { SESSION_END_REASONS } from './session-end-reasons.js';
-export { StoreError, type StoreErrorCode } from './store-error.js';
+export { StoreError, StoreInputError, type StoreErrorCode } from './store-error.js';
 export type {
   AddSigningKeyInput,
   RotateRefreshTokenInput,

@@ -25,3 +25,22 @@ export class StoreError extends TesseraError {
     super(code, message, options);
   }
 }
+
+/**
+ * The store was handed text the database cannot hold: PostgreSQL's `text` refuses the NUL
+ * character (SQLSTATE 22021, character_not_in_repertoire) and `jsonb` its `\u0000` escape
+ * (22P05, untranslatable_character). Nothing is wrong with the database; the caller passed
+ * input it should have refused, so this is a `TypeError` (see src/token/errors.ts: caller
+ * mistakes are TypeErrors), and a server answers it as the client's mistake (400).
+ *
+ * @example
+ * try {
+ *   await store.findUserByUsername(name);
+ * } catch (error) {
+ *   if (error instanceof StoreInputError) return 'no such user';
+ *   throw error;
+ * }
+ */
+export class StoreInputError extends TypeError {
+  override name = 'StoreInputError';
+}

@@ -16,11 +16,17 @@ import {
 } from './page-support.js';
 
 /** Notices the account page shows after a redirect, by `?done=`. */
-const NOTICES: Readonly<Record<string, string>> = {
-  password: 'Your password is changed. Every other session has ended.',
-  ended: 'That session has ended.',
-  gone: 'That session had already ended.',
-};
+const NOTICES: ReadonlyMap<string, string> = new Map([
+  ['password', 'Your password is changed. Every other session has ended.'],
+  ['ended', 'That session has ended.'],
+  ['gone', 'That session had already ended.'],
+]);
+
+/**
+ * The shape of a session id (16 random bytes, base64url). Anything else, a NUL character
+ * included, names no session: it is answered like an unknown one and never reaches the store.
+ */
+const SESSION_ID = /^[A-Za-z0-9_-]{22}$/;
 
 /** The message and status of a refused password change. */
 function passwordFailure(result: Exclude<PasswordChangeResult, { ok: true }>): {
@@ -72,7 +78,8 @@ export function registerAccountRoutes(app: FastifyInstance, routes: BrowserRoute
   app.get<{ Querystring: { done?: string } }>('/account', async (request, reply) => {
     const session = await pageSession(request, reply, routes);
     if (session === null) return reply;
-    const notice = NOTICES[request.query.done ?? ''];
+    // A Map, not an object: `?done=__proto__` must find nothing, not Object.prototype.
+    const notice = NOTICES.get(request.query.done ?? '');
     return showAccount(
       request,
       reply,
@@ -85,12 +92,14 @@ export function registerAccountRoutes(app: FastifyInstance, routes: BrowserRoute
   app.post<{ Params: { id: string } }>('/account/sessions/:id/end', async (request, reply) => {
     const session = await formSession(request, reply, routes);
     if (session === null) return reply;
-    const ended = await context.sessions.endSession(
-      session.userId,
-      request.params.id,
-      'ended_by_user',
-      requestContext(request),
-    );
+    const ended =
+      SESSION_ID.test(request.params.id) &&
+      (await context.sessions.endSession(
+        session.userId,
+        request.params.id,
+        'ended_by_user',
+        requestContext(request),
+      ));
     if (request.params.id === session.sessionId) return toLogin(reply, context, '?done=logout');
     return seeOther(reply, ended ? '/account?done=ended' : '/account?done=gone');
   });

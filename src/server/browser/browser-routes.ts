@@ -9,27 +9,15 @@ import { authenticateCookies, RefreshSingleFlight } from './cookie-session.js';
 import { allowedOrigins, checkCsrfToken, checkRequestSource } from './csrf-rule.js';
 import { STYLE_PATH } from './html-page.js';
 import { cookieLogin, loginFailureMessage, registerLoginRoutes } from './login-routes.js';
-import type { BrowserRouteContext } from './page-support.js';
-
-/**
- * Headers on every response (docs/browser.md): a CSP that allows no script at all, and no
- * framing (clickjacking), no referrer (URLs never leave), no MIME sniffing.
- */
-export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({
-  'content-security-policy':
-    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-  'referrer-policy': 'no-referrer',
-  'x-content-type-options': 'nosniff',
-  // For browsers that predate CSP frame-ancestors.
-  'x-frame-options': 'DENY',
-});
+import { seeOther, type BrowserRouteContext } from './page-support.js';
 
 const loginBody = {
   type: 'object',
   required: ['username', 'password'],
   additionalProperties: false,
   properties: {
-    username: { type: 'string', minLength: 1, maxLength: 256 },
+    // No NUL: no username holds one, and PostgreSQL's text cannot.
+    username: { type: 'string', minLength: 1, maxLength: 256, pattern: '^[^\\u0000]*$' },
     password: { type: 'string', minLength: 1, maxLength: 1024 },
   },
 } as const;
@@ -41,8 +29,11 @@ function csrfRejected(reply: FastifyReply, description: string): FastifyReply {
 
 /**
  * Cookie mode and the account pages (issue 6): `/login`, `/account` and their forms, the JSON
- * endpoints a same-origin single-page app uses (`/auth/browser/*`), the style sheet, and the
- * security headers on every response.
+ * endpoints a same-origin single-page app uses (`/auth/browser/*`) and the style sheet. The
+ * security headers on every response are buildApp's (see security-headers.ts).
+ *
+ * @example
+ * registerBrowserRoutes(app, context);
  */
 export function registerBrowserRoutes(app: FastifyInstance, context: ServerContext): void {
   const routes: BrowserRouteContext = {
@@ -51,20 +42,13 @@ export function registerBrowserRoutes(app: FastifyInstance, context: ServerConte
     allowed: allowedOrigins(context.config),
   };
 
-  app.addHook('onSend', async (_request, reply, payload) => {
-    for (const [name, value] of Object.entries(SECURITY_HEADERS)) {
-      if (!reply.hasHeader(name)) reply.header(name, value);
-    }
-    return payload;
-  });
-
   app.get(STYLE_PATH, async (_request, reply) =>
     reply
       .type('text/css; charset=utf-8')
       .header('cache-control', 'public, max-age=3600')
       .send(BROWSER_STYLE),
   );
-  app.get('/', async (_request, reply) => reply.code(303).header('location', '/account').send());
+  app.get('/', async (_request, reply) => seeOther(reply, '/account'));
 
   registerLoginRoutes(app, routes);
   registerAccountRoutes(app, routes);

@@ -17,10 +17,10 @@ import {
 } from './page-support.js';
 
 /** Notices the login page shows after a redirect, by `?done=`. */
-const NOTICES: Readonly<Record<string, string>> = {
-  logout: 'You are logged out.',
-  everywhere: 'You are logged out on every device.',
-};
+const NOTICES: ReadonlyMap<string, string> = new Map([
+  ['logout', 'You are logged out.'],
+  ['everywhere', 'You are logged out on every device.'],
+]);
 
 /** What a failed login tells the person: the status and a message that names what to do. */
 export function loginFailureMessage(failure: LoginFailure): {
@@ -79,7 +79,8 @@ export function registerLoginRoutes(app: FastifyInstance, routes: BrowserRouteCo
       if (auth.session.setCookies.length > 0) addCookies(reply, auth.session.setCookies);
       return seeOther(reply, '/account');
     }
-    const notice = NOTICES[request.query.done ?? ''];
+    // A Map, not an object: `?done=__proto__` must find nothing, not Object.prototype.
+    const notice = NOTICES.get(request.query.done ?? '');
     const message: PageMessage | null =
       notice === undefined ? null : { kind: 'notice', text: notice };
     return showLogin(reply, 200, '', message);

@@ -1,4 +1,4 @@
-import { StoreError } from '../store-error.js';
+import { StoreError, StoreInputError } from '../store-error.js';
 
 // Driver errors carry a `code`: better-sqlite3 uses SQLite's extended result names
 // (`SQLITE_CONSTRAINT_UNIQUE`), node-postgres the SQLSTATE (`23505`), and Node's sockets
@@ -7,6 +7,9 @@ import { StoreError } from '../store-error.js';
 
 const SQLITE_CONFLICT = new Set(['SQLITE_CONSTRAINT_UNIQUE', 'SQLITE_CONSTRAINT_PRIMARYKEY']);
 const PG_UNIQUE_VIOLATION = '23505';
+// Text the server cannot hold: a NUL in `text` (22021) or `\u0000` in `jsonb` (22P05). The
+// input was bad, not the database.
+const PG_UNSTORABLE_TEXT = new Set(['22021', '22P05']);
 
 const SOCKET_UNAVAILABLE = new Set([
   'ECONNREFUSED',
@@ -48,8 +51,9 @@ function isUnavailable(code: string): boolean {
 }
 
 /**
- * The {@link StoreError} a driver error stands for, or the error itself when it is not one
- * callers handle (a bug: it should surface as it is). `what` names the row for the message.
+ * The {@link StoreError} a driver error stands for (or a {@link StoreInputError} for text the
+ * database cannot hold), or the error itself when it is not one callers handle (a bug: it
+ * should surface as it is). `what` names the row for the message.
  */
 export function toStoreError(error: unknown, what: string): unknown {
   if (error instanceof StoreError) return error;
@@ -60,6 +64,11 @@ export function toStoreError(error: unknown, what: string): unknown {
     return new StoreError('ERR_STORE_CONFLICT', `${what} already exists`, { cause: error });
   }
   if (isUnavailable(code)) return unavailable(error);
+  if (PG_UNSTORABLE_TEXT.has(code)) {
+    return new StoreInputError(`${what}: the text holds a character the database cannot store`, {
+      cause: error,
+    });
+  }
   return error;
 }
 
