@@ -4,10 +4,9 @@
  * nonce, footer and implicit assertion (Ed25519 is deterministic; v4.local takes the nonce);
  * failure vectors are refused.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { blake2b } from '../../src/token/internal/blake2b.js';
 import {
   createFixedNonceEncrypt,
   createV4LocalKey,
@@ -18,7 +17,6 @@ import {
   signV4Public,
   verifyV4Public,
 } from '../../src/token/internal/paseto-v4.js';
-import { hchacha20 } from '../../src/token/internal/xchacha20.js';
 
 interface Vector {
   readonly name: string;
@@ -98,25 +96,4 @@ describe('official PASETO v4 vectors', () => {
       expect(made).toBe(vector.token);
     });
   }
-});
-
-describe('primitives under v4.local', () => {
-  it('BLAKE2b matches RFC 7693 Appendix A and node:crypto for unkeyed 512-bit digests', () => {
-    expect(blake2b(Buffer.from('abc'), 64).toString('hex')).toBe(
-      'ba80a53f981c4d0d6a2797b69f12f6e94c212f14685ac4b74b12bb6fdbffa2d1' +
-        '7d87c5392aab792dc252d5de4533cc9518d38aa8dbf1925ab92386edd4009923',
-    );
-    for (const length of [0, 1, 127, 128, 129, 255, 256, 1000]) {
-      const message = randomBytes(length);
-      expect(blake2b(message, 64)).toEqual(createHash('blake2b512').update(message).digest());
-    }
-  });
-
-  it('HChaCha20 matches draft-irtf-cfrg-xchacha-03 §2.2.1', () => {
-    const key = Buffer.from(Array.from({ length: 32 }, (_, i) => i));
-    const nonce = Buffer.from('000000090000004a0000000031415927', 'hex');
-    expect(hchacha20(key, nonce).toString('hex')).toBe(
-      '82413b4227b27bfed30e42508a877d73a0f9e4d58a74a853c12ec41326d3ecdc',
-    );
-  });
 });

@@ -1,4 +1,6 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { xchacha20 } from '@noble/ciphers/chacha.js';
+import { blake2b } from '@noble/hashes/blake2.js';
 import {
   LocalDecrypt,
   LocalEncrypt,
@@ -16,14 +18,14 @@ import {
   type PublicKey,
   type SecretKey,
 } from 'paseto/v4/public';
-import { blake2b } from './blake2b.js';
-import { xchacha20Xor } from './xchacha20.js';
 
 /**
  * PASETO v4 on the `paseto` package. v4.public (Ed25519) is built into it; v4.local
  * (XChaCha20 + keyed BLAKE2b) is not, for lack of those primitives in Web Cryptography, so it
  * is supplied here through the package's extension API (`LocalEncrypt`/`LocalDecrypt`), which
- * keeps token framing, footers, implicit assertions and claim parsing in the library.
+ * keeps token framing, footers, implicit assertions and claim parsing in the library. The two
+ * primitives come from the audited `@noble/ciphers` and `@noble/hashes`: only the PASETO
+ * construction around them (key split, PAE, tag check) is ours.
  * Spec: https://github.com/paseto-standard/paseto-spec/blob/master/docs/01-Protocol-Versions/Version4.md
  */
 
@@ -57,13 +59,22 @@ export function pae(...pieces: readonly Uint8Array[]): Buffer {
   return Buffer.concat([le64(pieces.length), ...pieces.flatMap((p) => [le64(p.length), p])]);
 }
 
+/** Keyed BLAKE2b (RFC 7693) of `message`, `outputBytes` long. */
+function mac(message: Uint8Array, outputBytes: number, key: Uint8Array): Buffer {
+  const digest = blake2b(message, { dkLen: outputBytes, key });
+  return Buffer.from(digest.buffer, digest.byteOffset, digest.byteLength);
+}
+
 /** The two keys of one v4.local token, derived from its nonce (Version4.md, Encrypt step 4). */
-function splitKeys(key: Buffer, nonce: Uint8Array): { ek: Buffer; n2: Buffer; ak: Buffer } {
-  const tmp = blake2b(Buffer.concat([ENCRYPTION_KEY_INFO, nonce]), 56, key);
+function splitKeys(
+  key: Buffer,
+  nonce: Uint8Array,
+): { ek: Uint8Array; n2: Uint8Array; ak: Uint8Array } {
+  const tmp = mac(Buffer.concat([ENCRYPTION_KEY_INFO, nonce]), 56, key);
   return {
     ek: tmp.subarray(0, 32),
     n2: tmp.subarray(32, 56),
-    ak: blake2b(Buffer.concat([AUTH_KEY_INFO, nonce]), 32, key),
+    ak: mac(Buffer.concat([AUTH_KEY_INFO, nonce]), 32, key),
   };
 }
 
@@ -77,8 +88,9 @@ export function createV4LocalEncrypt(
       const nonce = nonceSource();
       if (nonce.length !== NONCE_BYTES) throw new RangeError('v4.local nonces are 32 bytes');
       const { ek, n2, ak } = splitKeys(key.bytes, nonce);
-      const c = xchacha20Xor(message, ek, n2);
-      const t = blake2b(pae(LOCAL_HEADER, nonce, c, footer, implicitAssertion), TAG_BYTES, ak);
+      // XChaCha20 with the block counter from 0, as libsodium's crypto_stream_xchacha20_xor.
+      const c = xchacha20(ek, n2, message);
+      const t = mac(pae(LOCAL_HEADER, nonce, c, footer, implicitAssertion), TAG_BYTES, ak);
       return Promise.resolve(new Uint8Array(Buffer.concat([nonce, c, t])));
     },
   });
@@ -94,10 +106,10 @@ const V4LocalDecrypt = LocalDecrypt<4, V4LocalKey>({
     const c = payload.subarray(NONCE_BYTES, payload.length - TAG_BYTES);
     const t = payload.subarray(payload.length - TAG_BYTES);
     const { ek, n2, ak } = splitKeys(key.bytes, nonce);
-    const expected = blake2b(pae(LOCAL_HEADER, nonce, c, footer, implicitAssertion), TAG_BYTES, ak);
+    const expected = mac(pae(LOCAL_HEADER, nonce, c, footer, implicitAssertion), TAG_BYTES, ak);
     if (!timingSafeEqual(expected, t))
       return Promise.reject(new LocalAuthenticationError('v4.local tag is invalid'));
-    return Promise.resolve(new Uint8Array(xchacha20Xor(c, ek, n2)));
+    return Promise.resolve(xchacha20(ek, n2, c));
   },
 });
 
