@@ -57,6 +57,8 @@ export async function changePassword(
     await throttle.recordFailure(attempt);
     return { ok: false, reason: 'wrong_password' };
   }
+  // As after a login: the person has shown the password, so earlier slips stop counting.
+  await throttle.recordSuccess(attempt);
   const problem = checkPassword(input.newPassword, { username: user.username });
   if (problem !== null) return { ok: false, reason: 'policy', problem };
   const passwordHash = await passwords.hash(input.newPassword);

@@ -71,6 +71,7 @@ function expectSecurityHeaders(response: Response): void {
   expect(response.headers.get('content-security-policy')).toBe(CSP);
   expect(response.headers.get('referrer-policy')).toBe('no-referrer');
   expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+  expect(response.headers.get('x-frame-options')).toBe('DENY');
 }
 
 async function started(): Promise<TestServer> {
@@ -144,16 +145,42 @@ describe('pages', () => {
     expect(html).toContain(`name="_csrf" value="${jar.get(CSRF) ?? 'missing'}"`);
   });
 
-  it('escape what the store holds (a hostile user agent)', async () => {
-    const { url } = await started();
-    const jar = await formLogin(url);
+  it('escape what the store holds: a hostile username and user agent', async () => {
+    const { url, server } = await started();
+    await addUser(server, '<b>"x', PASSWORD);
+    const login = await postLoginForm(url, '<b>"x', PASSWORD);
+    expect(login.status).toBe(303);
+    const jar = new CookieJar();
+    jar.take(login.headers);
     await fetch(`${url}/auth/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'user-agent': '<img src=x onerror=alert(1)>' },
-      body: JSON.stringify({ username: 'alice', password: PASSWORD }),
+      body: JSON.stringify({ username: '<b>"x', password: PASSWORD }),
     });
-    const html = await (await account(url, jar)).text();
+    const page = await account(url, jar);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('Signed in as &lt;b&gt;&quot;x');
+    expect(html).not.toContain('<b>"x');
     expect(html).not.toContain('<img src=x');
+  });
+
+  it('escape the username a failed login echoes back', async () => {
+    const { url } = await started();
+    const response = await postLoginForm(url, '"><b>', 'not the password');
+    expect(response.status).toBe(401);
+    const html = await response.text();
+    expect(html).toContain('value="&quot;&gt;&lt;b&gt;"');
+    expect(html).not.toContain('"><b>');
+  });
+
+  it('label each end-session button with its visible text first (WCAG 2.5.3)', async () => {
+    const { url } = await started();
+    const jar = await formLogin(url);
+    await postLoginForm(url, 'alice', PASSWORD);
+    const html = await (await account(url, jar)).text();
+    expect(html).toContain('aria-label="End session: Chrome on Linux">End session</button>');
+    expect(html).toContain('aria-label="Log out of this device">Log out</button>');
   });
 });
 
@@ -210,6 +237,49 @@ describe('password change', () => {
     // The new password works, the old one does not.
     expect((await postLoginForm(url, 'alice', next)).status).toBe(303);
     expect((await postLoginForm(url, 'alice', PASSWORD)).status).toBe(401);
+  });
+
+  it('throttles wrong current passwords like logins (429 with Retry-After), and forgets them after a success', async () => {
+    const { url } = await started();
+    const jar = await formLogin(url);
+    const next = 'an entirely new passphrase';
+    const attempt = (current: string): Promise<Response> =>
+      postForm(url, '/account/password', jar, {
+        current_password: current,
+        new_password: next,
+        confirm_password: next,
+      });
+    for (let i = 0; i < 4; i++) expect((await attempt('wrong one')).status).toBe(403);
+    // Success resets the count: four more wrong ones are still only wrong, not throttled.
+    expect((await attempt(PASSWORD)).status).toBe(303);
+    const back = (current: string): Promise<Response> =>
+      postForm(url, '/account/password', jar, {
+        current_password: current,
+        new_password: PASSWORD,
+        confirm_password: PASSWORD,
+      });
+    for (let i = 0; i < 4; i++) expect((await back('wrong one')).status).toBe(403);
+    expect((await back('wrong one')).status).toBe(403);
+    const throttled = await back(next);
+    expect(throttled.status).toBe(429);
+    const seconds = Number(throttled.headers.get('retry-after'));
+    expect(seconds).toBeGreaterThanOrEqual(1);
+    expect(await throttled.text()).toContain(`Try again in ${seconds} s.`);
+    // One counter per account and address: the login form is throttled with it.
+    expect((await postLoginForm(url, 'alice', next)).status).toBe(429);
+  });
+
+  it('refuses a current password longer than a login would take, without hashing it', async () => {
+    const { url } = await started();
+    const jar = await formLogin(url);
+    const next = 'an entirely new passphrase';
+    const response = await postForm(url, '/account/password', jar, {
+      current_password: 'x'.repeat(1025),
+      new_password: next,
+      confirm_password: next,
+    });
+    expect(response.status).toBe(400);
+    expect(await response.text()).toContain('That is too long to be valid.');
   });
 
   it('refuses a password change without the CSRF token', async () => {

@@ -25,7 +25,8 @@ function renderSession(session: SessionRecord, view: AccountView): string {
   const current = session.id === view.currentSessionId;
   const device = escapeHtml(describeDevice(session.userAgent));
   const action = current ? '/logout' : `/account/sessions/${encodeURIComponent(session.id)}/end`;
-  const label = current ? 'Log out of this device' : `End this session (${device})`;
+  // The accessible name starts with the visible text (WCAG 2.5.3, label in name).
+  const label = current ? 'Log out of this device' : `End session: ${device}`;
   return `<li>
   <p class="device">${device}${current ? '<span class="badge">This device</span>' : ''}</p>
   <dl class="facts">

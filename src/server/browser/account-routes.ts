@@ -121,6 +121,9 @@ export function registerAccountRoutes(app: FastifyInstance, routes: BrowserRoute
       showAccount(request, reply, session, status, { kind: 'error', text });
     if (currentPassword === '' || newPassword === '')
       return error(400, 'Enter your current password and a new one.');
+    // The login form's bound: a longer guess would cost a hash for nothing.
+    if (currentPassword.length > 1024 || newPassword.length > 1024)
+      return error(400, 'That is too long to be valid.');
     if (newPassword !== confirm) return error(400, 'The two new passwords are not the same.');
     const result = await context.sessions.changePassword(
       {
@@ -133,6 +136,9 @@ export function registerAccountRoutes(app: FastifyInstance, routes: BrowserRoute
     );
     if (!result.ok) {
       const failure = passwordFailure(result);
+      // RFC 6585 §4: a 429 says how long to wait, as the login form's does.
+      if (result.reason === 'throttled')
+        reply.header('retry-after', String(result.retryAfterSeconds));
       return error(failure.status, failure.text);
     }
     return seeOther(reply, '/account?done=password');
