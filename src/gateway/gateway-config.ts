@@ -6,6 +6,11 @@ import {
   resolveCookieSession,
   type CookieSessionConfig,
 } from './internal/resolve-cookie-session.js';
+import {
+  resolveTokenFormats,
+  TOKEN_FORMAT_FILE_KEYS,
+  type TokenFormatsConfig,
+} from './internal/resolve-token-formats.js';
 import { createRouteTable, parseRouteTable, type RouteTable } from './route-table.js';
 
 export {
@@ -14,9 +19,14 @@ export {
   type GatewaySettingKey,
 } from './gateway-settings.js';
 export type { CookieSessionConfig } from './internal/resolve-cookie-session.js';
+export type { TokenFormatsConfig } from './internal/resolve-token-formats.js';
 
-/** Everything `tessera gateway` can be told; each has a flag and a `TESSERA_GATEWAY_*` variable. */
-export interface GatewayConfig {
+/**
+ * Everything `tessera gateway` can be told; each has a flag and a `TESSERA_GATEWAY_*` variable,
+ * and the token formats (`formats`, `decryption`, `requireEncryption`, `paseto`) can also come
+ * from the config file, keys always from files.
+ */
+export interface GatewayConfig extends TokenFormatsConfig {
   /** Address and port to listen on. */
   readonly host: string;
   readonly port: number;
@@ -169,6 +179,18 @@ export function resolveGatewayConfig(
       throw new GatewayConfigError(`--config (TESSERA_GATEWAY_CONFIG): ${file.path}: ${message}`);
     },
   });
+  const tokenFormats = resolveTokenFormats({
+    text: (key) => {
+      const value = raw[key];
+      return value === undefined || value === '' ? undefined : text(key);
+    },
+    flag,
+    fail,
+    file: { path: file.path, values: file.tokenFormats },
+    failFile: (message) => {
+      throw new GatewayConfigError(`--config (TESSERA_GATEWAY_CONFIG): ${file.path}: ${message}`);
+    },
+  });
   const redis = text('redis', '');
   if (redis !== '' && !/^rediss?:\/\/[^/]/i.test(redis)) {
     // Not echoed: the URL may hold a password.
@@ -193,18 +215,24 @@ export function resolveGatewayConfig(
     maxStalenessSeconds: integer('maxStalenessSeconds', 30, 1, 3600),
     allowInsecureHttp,
     cookieSession,
+    ...tokenFormats,
   });
 }
 
-/** The config file: its routes, and its `cookieSession` object as written (checked later). */
+/**
+ * The config file: its routes, and its `cookieSession` object and token-format settings as
+ * written (checked later).
+ */
 interface ConfigFile {
   readonly path: string;
   readonly routes: RouteTable;
   readonly cookieSession: unknown;
+  readonly tokenFormats: Readonly<Record<string, unknown>>;
 }
 
 function readConfigFile(path: string): ConfigFile {
-  if (path === '') return { path, routes: createRouteTable([]), cookieSession: undefined };
+  if (path === '')
+    return { path, routes: createRouteTable([]), cookieSession: undefined, tokenFormats: {} };
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -223,10 +251,21 @@ function readConfigFile(path: string): ConfigFile {
     );
   }
   if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) {
-    const { cookieSession, ...routes } = parsed as Record<string, unknown>;
-    return { path, routes: parseRouteTable(routes, path), cookieSession };
+    const { cookieSession, ...rest } = parsed as Record<string, unknown>;
+    const routes: Record<string, unknown> = {};
+    const tokenFormats: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(rest)) {
+      if (TOKEN_FORMAT_FILE_KEYS.includes(key)) tokenFormats[key] = value;
+      else routes[key] = value;
+    }
+    return { path, routes: parseRouteTable(routes, path), cookieSession, tokenFormats };
   }
-  return { path, routes: parseRouteTable(parsed, path), cookieSession: undefined };
+  return {
+    path,
+    routes: parseRouteTable(parsed, path),
+    cookieSession: undefined,
+    tokenFormats: {},
+  };
 }
 
 function parseListen(

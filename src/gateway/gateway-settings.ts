@@ -28,7 +28,12 @@ export type GatewaySettingKey =
   | 'authServer'
   | 'refreshClientId'
   | 'refreshTimeoutMs'
-  | 'cookieSameSite';
+  | 'cookieSameSite'
+  | 'formats'
+  | 'decryptionKeys'
+  | 'requireEncryption'
+  | 'pasetoPublicKeys'
+  | 'pasetoLocalKeys';
 
 /** The settings of `tessera gateway`, for `--help`, the docs and validation alike. */
 export const GATEWAY_SETTINGS: readonly GatewaySetting[] = [
@@ -158,6 +163,36 @@ export const GATEWAY_SETTINGS: readonly GatewaySetting[] = [
     '--cookie-samesite <lax|strict>',
     'COOKIE_SAMESITE',
     "SameSite of the access cookie the gateway re-sets; match the auth server's (default lax)",
+  ),
+  setting(
+    'formats',
+    '--formats <list>',
+    'FORMATS',
+    'comma-separated token formats: jwt, paseto-v4-public, paseto-v4-local (default jwt)',
+  ),
+  setting(
+    'decryptionKeys',
+    '--decryption-keys <file>',
+    'DECRYPTION_KEYS',
+    'JWKS file of the private keys that decrypt nested-JWT (JWE) tokens for this audience',
+  ),
+  setting(
+    'requireEncryption',
+    '--require-encryption',
+    'REQUIRE_ENCRYPTION',
+    'refuse plain signed tokens: only encrypted ones pass (needs --decryption-keys)',
+  ),
+  setting(
+    'pasetoPublicKeys',
+    '--paseto-public-keys <file>',
+    'PASETO_PUBLIC_KEYS',
+    'JWKS file of the Ed25519 public keys (each with a kid) of v4.public tokens',
+  ),
+  setting(
+    'pasetoLocalKeys',
+    '--paseto-local-keys <file>',
+    'PASETO_LOCAL_KEYS',
+    'JWKS file of the 32-byte oct keys (each with a kid) of v4.local tokens',
   ),
 ];
 

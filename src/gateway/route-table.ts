@@ -63,7 +63,9 @@ export function parseRouteTable(value: unknown, source: string): RouteTable {
   const record = value as Record<string, unknown>;
   for (const key of Object.keys(record)) {
     if (!TOP_KEYS.has(key))
-      fail(`unknown key ${JSON.stringify(key)} (expected routes, publicPaths, cookieSession)`);
+      fail(
+        `unknown key ${JSON.stringify(key)} (expected routes, publicPaths, cookieSession, formats, decryption, requireEncryption, paseto)`,
+      );
   }
   const rules: RouteRule[] = [];
   const routes = record['routes'] ?? [];

@@ -55,6 +55,18 @@ export function registerGatewayCommand(program: Command, io: CliIo): void {
     io.stdout(
       `  issuer ${config.issuer}; audience ${config.audience}; ${config.routes.rules.length} route rules; ${dpop}\n`,
     );
+    const jwt = config.formats.includes('jwt')
+      ? [
+          config.requireEncryption
+            ? 'encrypted jwt only'
+            : config.decryption === null
+              ? 'jwt'
+              : 'jwt (plain or encrypted)',
+        ]
+      : [];
+    io.stdout(
+      `  tokens: ${[...jwt, ...config.formats.filter((format) => format !== 'jwt')].join(', ')}\n`,
+    );
     if (config.cookieSession !== null) {
       io.stdout(
         `  cookie sessions for ${config.cookieSession.browserOrigins.join(', ')}; refreshed at ${config.cookieSession.tokenEndpoint}\n`,
