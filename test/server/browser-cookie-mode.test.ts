@@ -279,3 +279,18 @@ describe('transparent refresh of the pages', () => {
     expect((await refresh(url, jar.get(REFRESH) ?? '')).status).toBe(400);
   });
 });
+
+describe('/oauth/token for a gateway that re-sets the cookies', () => {
+  it('says how long the refresh token lives: the seconds left in the session', async () => {
+    const clock = new ManualClock();
+    const { url } = await serverWithAlice({ clock });
+    const jar = new CookieJar();
+    await browserLogin(url, jar);
+    const first = await refresh(url, jar.get(REFRESH) ?? '');
+    expect(first.status).toBe(200);
+    expect(first.body['refresh_token_expires_in']).toBe(30 * 86_400);
+    clock.advance(3_600_000);
+    const second = await refresh(url, stringField(first.body, 'refresh_token'));
+    expect(second.body['refresh_token_expires_in']).toBe(30 * 86_400 - 3600);
+  });
+});

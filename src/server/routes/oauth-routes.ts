@@ -68,6 +68,12 @@ export function registerOAuthRoutes(app: FastifyInstance, context: ServerContext
         token_type: tokens.tokenType,
         expires_in: tokens.expiresIn,
         refresh_token: tokens.refreshToken,
+        // Seconds left in the session's absolute lifetime: the refresh token cannot outlive
+        // it, and a gateway re-setting the refresh cookie takes its Max-Age from here.
+        refresh_token_expires_in: Math.max(
+          0,
+          Math.floor((tokens.sessionExpiresAt - clock.now()) / 1000),
+        ),
         ...(tokens.scope === '' ? {} : { scope: tokens.scope }),
       });
     }
