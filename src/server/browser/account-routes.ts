@@ -48,7 +48,12 @@ function passwordFailure(result: Exclude<PasswordChangeResult, { ok: true }>): {
   }
 }
 
-/** `/account` and its forms: sessions, log out everywhere, change password. */
+/**
+ * `/account` and its forms: sessions, log out everywhere, change password.
+ *
+ * @example
+ * registerAccountRoutes(app, routes);
+ */
 export function registerAccountRoutes(app: FastifyInstance, routes: BrowserRouteContext): void {
   const { context } = routes;
 

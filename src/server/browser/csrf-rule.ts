@@ -2,14 +2,6 @@ import type { FastifyRequest } from 'fastify';
 import { matchesHash } from '../../sessions/browser-binding-keys.js';
 import type { ServerContext } from '../server-context.js';
 
-/** Methods that never change state, and so never need the CSRF rule (RFC 9110 §9.2.1). */
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-
-/** True for a method the CSRF rule applies to. */
-export function isStateChanging(method: string): boolean {
-  return !SAFE_METHODS.has(method.toUpperCase());
-}
-
 /**
  * The origins whose pages may send state-changing cookie requests: the issuer's own and the
  * `--browser-origin` ones.

@@ -23,7 +23,13 @@ export interface PageMessage {
   readonly text: string;
 }
 
-/** The `role` alert of errors makes screen readers announce them as soon as the page loads. */
+/**
+ * A page's message. The `role` alert of errors makes screen readers announce them as soon as
+ * the page loads; notices are a polite `status`.
+ *
+ * @example
+ * renderMessage({ kind: 'error', text: 'The username or password is wrong.' });
+ */
 export function renderMessage(message: PageMessage | null): string {
   if (message === null) return '';
   const role = message.kind === 'error' ? 'alert' : 'status';

@@ -22,7 +22,13 @@ const NOTICES: ReadonlyMap<string, string> = new Map([
   ['everywhere', 'You are logged out on every device.'],
 ]);
 
-/** What a failed login tells the person: the status and a message that names what to do. */
+/**
+ * What a failed login tells the person: the status and a message that names what to do.
+ *
+ * @example
+ * const failure = loginFailureMessage({ ok: false, reason: 'throttled', retryAfterSeconds: 30 });
+ * // { status: 429, text: 'Too many failed attempts. Try again in 30 s.', headers: { 'retry-after': '30' } }
+ */
 export function loginFailureMessage(failure: LoginFailure): {
   status: number;
   text: string;
@@ -42,6 +48,11 @@ export function loginFailureMessage(failure: LoginFailure): {
 /**
  * Start a cookie-mode session: the first-party client, no scope, and the session remembered
  * as `cookie` so that every refresh issues tokens with `csh`.
+ *
+ * @throws ThrottleUnavailableError when the shared login throttle cannot be reached.
+ * @example
+ * const result = await cookieLogin(routes, request, username, password);
+ * if (result.ok) addCookies(reply, sessionCookies(context, result.tokens));
  */
 export async function cookieLogin(
   routes: BrowserRouteContext,
@@ -62,7 +73,12 @@ export async function cookieLogin(
   );
 }
 
-/** `/login` (the form) and `/logout`. */
+/**
+ * `/login` (the form) and `/logout`.
+ *
+ * @example
+ * registerLoginRoutes(app, routes);
+ */
 export function registerLoginRoutes(app: FastifyInstance, routes: BrowserRouteContext): void {
   const { context } = routes;
 
