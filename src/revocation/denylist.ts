@@ -28,7 +28,7 @@ const KIND_INDEX: Readonly<Record<RevocationKind, number>> = {
  *
  * One table per kind, so a lookup hashes only the identifiers the token carries, and skips
  * kinds with no entries. Entries are fingerprints of the values in typed arrays, not the
- * strings themselves (see internal/fingerprint.ts): a million entries take about 70 MB outside
+ * strings themselves (see internal/fingerprint.ts): a million entries take about 80 MB outside
  * the garbage-collected heap, and cost the rest of the process nothing at collection time. A
  * fingerprint shared by two values (about one chance in 10^13 per lookup at a million entries)
  * can only refuse a token, never accept one.

@@ -137,6 +137,11 @@ export function createVerifier(options: VerifierOptions): Verifier {
     ((message: string) => {
       process.emitWarning(message, { code: 'TESSERA_UNSAFE_OPTION' });
     });
+  if (options.allowInsecureHttp === true) {
+    warn(
+      'createVerifier: allowInsecureHttp — keys and revocations may come over plain http from another machine, where anyone on the path can replace them (unsafe)',
+    );
+  }
   const clock = options.clock ?? systemClock;
   const abort = new AbortController();
 

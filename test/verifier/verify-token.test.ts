@@ -158,6 +158,23 @@ describe('verify', () => {
   });
 });
 
+describe('unsafe options', () => {
+  it('warns for every unsafe option in use, and only for those', () => {
+    const warnings: string[] = [];
+    const onWarning = (message: string): void => {
+      warnings.push(message);
+    };
+    make({ onWarning });
+    expect(warnings).toEqual([expect.stringContaining("revocations: 'none'")]);
+    warnings.length = 0;
+    make({ onWarning, allowInsecureHttp: true });
+    expect(warnings).toEqual([
+      expect.stringContaining('allowInsecureHttp'),
+      expect.stringContaining("revocations: 'none'"),
+    ]);
+  });
+});
+
 describe('agreement with jose', () => {
   it('accepts and refuses the same tokens as jose configured alike', async () => {
     const verifier = make();
