@@ -1,9 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveGatewayConfig } from '../../src/gateway/gateway-config.js';
 import { startGateway, type RunningGateway } from '../../src/gateway/start-gateway.js';
-import { findFreePort } from '../server/dpop-client.js';
 import { CookieJar } from '../support/browser.js';
-import { addUser, ManualClock, PASSWORD, ServerHarness } from '../support/server-fixture.js';
+import {
+  addUser,
+  ISSUER,
+  ManualClock,
+  PASSWORD,
+  ServerHarness,
+} from '../support/server-fixture.js';
 import { AUDIENCE, startEchoUpstream, type EchoUpstream } from './gateway-fixture.js';
 
 // Browser mode end to end: the real auth server's browser login sets the session cookies, the
@@ -13,39 +18,44 @@ import { AUDIENCE, startEchoUpstream, type EchoUpstream } from './gateway-fixtur
 const harness = new ServerHarness();
 // One clock for the auth server and the gateway's verifier, so that tokens expire on command.
 const clock = new ManualClock();
-let issuer = '';
-let gatewayOrigin = '';
+// Every server listens on port 0: no port is probed and then raced for. The issuer and the
+// page's origin are names, not addresses; the gateway is told where the auth server really is.
+const issuer = ISSUER;
+const SHOP = 'https://shop.example.test';
+let authUrl = '';
 let upstream: EchoUpstream;
 let gateway: RunningGateway;
 let second: RunningGateway;
 
 beforeAll(async () => {
-  issuer = `http://127.0.0.1:${await findFreePort()}`;
-  const gatewayPort = await findFreePort();
-  gatewayOrigin = `http://127.0.0.1:${gatewayPort}`;
   const { server } = await harness.start({
-    flags: { port: new URL(issuer).port, issuer, audience: AUDIENCE, accessTokenTtlSeconds: '60' },
+    flags: { issuer, audience: AUDIENCE, accessTokenTtlSeconds: '60' },
     clock,
   });
+  authUrl = server.url;
   await addUser(server, 'alice');
   upstream = await startEchoUpstream();
   const settings = {
+    listen: '127.0.0.1:0',
     upstream: upstream.url,
     issuer,
+    jwksUri: `${authUrl}/.well-known/jwks.json`,
+    revocations: `${authUrl}/revocations/stream`,
+    authServer: authUrl,
     audience: AUDIENCE,
     disableDpop: true,
     cookieSession: true,
-    browserOrigins: gatewayOrigin,
+    browserOrigins: SHOP,
   };
-  gateway = await startGateway(
-    resolveGatewayConfig({ ...settings, listen: `127.0.0.1:${gatewayPort}` }, {}),
-    { clock, readyTimeoutMs: 15_000 },
-  );
+  gateway = await startGateway(resolveGatewayConfig(settings, {}), {
+    clock,
+    readyTimeoutMs: 15_000,
+  });
   // A second gateway process behind the same origin (a load balancer would alternate).
-  second = await startGateway(
-    resolveGatewayConfig({ ...settings, listen: `127.0.0.1:${await findFreePort()}` }, {}),
-    { clock, readyTimeoutMs: 15_000 },
-  );
+  second = await startGateway(resolveGatewayConfig(settings, {}), {
+    clock,
+    readyTimeoutMs: 15_000,
+  });
   expect(gateway.ready && second.ready).toBe(true);
 }, 60_000);
 
@@ -58,7 +68,7 @@ afterAll(async () => {
 
 async function browserLogin(): Promise<CookieJar> {
   const jar = new CookieJar();
-  const response = await fetch(`${issuer}/auth/browser/login`, {
+  const response = await fetch(`${authUrl}/auth/browser/login`, {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
@@ -85,7 +95,7 @@ async function call(
       cookie: jar.header(),
       ...(method === 'GET'
         ? {}
-        : { 'sec-fetch-site': 'same-origin', origin: gatewayOrigin, 'x-csrf-token': csrf }),
+        : { 'sec-fetch-site': 'same-origin', origin: SHOP, 'x-csrf-token': csrf }),
     },
   });
   const text = await response.text();
@@ -132,7 +142,7 @@ describe('browser login, then the API through the gateway', () => {
     const after = await call(gateway.url, jar);
     expect(after.status).toBe(200);
     expect(after.headers.getSetCookie()).toEqual([]);
-    const session = await fetch(`${issuer}/auth/browser/session`, {
+    const session = await fetch(`${authUrl}/auth/browser/session`, {
       headers: { cookie: jar.header() },
     });
     expect(session.status).toBe(200);

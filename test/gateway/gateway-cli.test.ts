@@ -24,7 +24,7 @@ let stack: GatewayStack;
 beforeAll(async () => {
   await buildCli();
   stack = await harness.start();
-}, 120_000);
+}, 200_000);
 afterAll(async () => {
   await processes.killAll();
   await harness.cleanup();

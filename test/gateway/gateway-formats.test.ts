@@ -377,7 +377,7 @@ describe('gateway token-format settings are checked at start', () => {
 describe('tessera gateway with a bad key file', () => {
   beforeAll(async () => {
     await buildCli();
-  }, 120_000);
+  }, 200_000);
 
   it('exits 64 with one line naming the setting', async () => {
     const run = await tessera([

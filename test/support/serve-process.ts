@@ -33,14 +33,15 @@ export function runNode(
   args: readonly string[],
   input = '',
   env: Readonly<Record<string, string>> = {},
-): Promise<Run> {
+  timeoutMs = 60_000,
+): Promise<Run & { readonly signal: NodeJS.Signals | null }> {
   return new Promise((done) => {
     const child = execFile(
       process.execPath,
       args,
-      { cwd: ROOT, env: cleanEnv(env), timeout: 60_000, maxBuffer: 16 * 1024 * 1024 },
+      { cwd: ROOT, env: cleanEnv(env), timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 },
       (_error, stdout, stderr) => {
-        done({ code: child.exitCode, stdout, stderr });
+        done({ code: child.exitCode, signal: child.signalCode, stdout, stderr });
       },
     );
     child.stdin?.end(input);
@@ -56,10 +57,23 @@ export function tessera(
   return runNode([CLI, ...args], input, env);
 }
 
+/**
+ * Longest a build may take. tsc over the whole project takes well under a minute alone, but
+ * the machine is shared with other test runs, and a build killed by the limit looked like a
+ * failure with no output.
+ */
+const BUILD_TIMEOUT_MS = 180_000;
+
 /** Compile `dist/` so child processes run the code under test; throws with tsc's output. */
 export async function buildCli(): Promise<void> {
-  const build = await runNode([TSC, '-p', 'tsconfig.build.json']);
-  if (build.code !== 0) throw new Error(`build failed:\n${build.stdout}${build.stderr}`);
+  const build = await runNode([TSC, '-p', 'tsconfig.build.json'], '', {}, BUILD_TIMEOUT_MS);
+  if (build.code !== 0) {
+    const how =
+      build.signal === null
+        ? `exit code ${String(build.code)}`
+        : `signal ${build.signal} (the ${BUILD_TIMEOUT_MS / 1000} s limit, or killed)`;
+    throw new Error(`build failed (${how}):\n${build.stdout}${build.stderr}`);
+  }
 }
 
 /** A `tessera serve` child process. */
