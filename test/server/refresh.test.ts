@@ -65,6 +65,7 @@ describe('refresh token rotation', () => {
       'access_token',
       'expires_in',
       'refresh_token',
+      'refresh_token_expires_in',
       'token_type',
     ]);
     expect(response.body).toMatchObject({ token_type: 'Bearer', expires_in: 900 });

@@ -86,6 +86,11 @@ export const COMPONENTS = {
           type: 'string',
           description: 'Only for the refresh_token grant: the successor token.',
         },
+        refresh_token_expires_in: {
+          type: 'integer',
+          description:
+            'Only for the refresh_token grant: seconds left in the session, which the refresh token cannot outlive.',
+        },
         scope: stringField,
       },
     },
