@@ -1,4 +1,6 @@
 import { isAbsolute, join, resolve } from 'node:path';
+import { readAccessTokenEncryption } from '../sessions/access-token-encryption.js';
+import type { AccessTokenEncryption } from '../sessions/access-token-encryption.js';
 import { isAlgorithm, type Algorithm } from '../token/algorithms.js';
 import {
   parseBrowserOrigins,
@@ -50,6 +52,10 @@ export interface ServerConfig {
   readonly cookieSameSite: CookieSameSite;
   /** Origins besides the issuer's whose state-changing cookie requests are allowed (CSRF rule). */
   readonly browserOrigins: readonly string[];
+  /** JSON file mapping audience URIs to the public JWK their tokens are encrypted for; '' none. */
+  readonly accessTokenEncryptionFile: string;
+  /** That file's map, checked; client_credentials tokens for these audiences are nested JWE. */
+  readonly accessTokenEncryption: AccessTokenEncryption;
 }
 
 /** One setting: its flag, its environment variable, its default and how to read it. */
@@ -214,6 +220,13 @@ export const SERVER_SETTINGS: readonly Setting[] = [
     description:
       'comma-separated origins, besides the issuer, allowed to send cookie requests (default none)',
   },
+  {
+    key: 'accessTokenEncryptionFile',
+    flag: '--access-token-encryption-file <file>',
+    env: 'TESSERA_ACCESS_TOKEN_ENCRYPTION_FILE',
+    description:
+      'JSON file mapping audience URIs to public JWKs: client_credentials tokens for them (resource=) are encrypted',
+  },
 ];
 
 /** A setting that could not be used; the message names the flag and what is expected. */
@@ -344,6 +357,12 @@ export function resolveServerConfig(
     ),
     browserOrigins: Object.freeze(
       parseBrowserOrigins(text('browserOrigins', ''), name('browserOrigins'), fail),
+    ),
+    ...readAccessTokenEncryption(
+      text('accessTokenEncryptionFile', ''),
+      text('audience', issuer),
+      name('accessTokenEncryptionFile'),
+      fail,
     ),
   });
 }

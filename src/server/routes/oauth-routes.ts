@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { formatAccessToken } from '../../sessions/access-token-encryption.js';
 import { FIRST_PARTY_CLIENT_ID } from '../../sessions/auth-policy.js';
 import { signAccessToken } from '../../token/access-token.js';
 import { TokenError } from '../../token/errors.js';
@@ -86,11 +87,12 @@ export function registerOAuthRoutes(app: FastifyInstance, context: ServerContext
           'client_credentials needs a confidential client',
         );
       const scope = grantScope(body['scope'], client.scopes);
-      const accessToken = signAccessToken(
+      const audience = tokenAudience(body['resource'], context);
+      const jws = signAccessToken(
         {
           issuer: config.issuer,
           subject: client.clientId,
-          audience: config.audience,
+          audience,
           clientId: client.clientId,
           scope,
           ttlSeconds: config.accessTokenTtlSeconds,
@@ -99,6 +101,8 @@ export function registerOAuthRoutes(app: FastifyInstance, context: ServerContext
         },
         keys.getSigningKey(),
       );
+      // Sign, then encrypt for the audience (RFC 7519 §11.2) when it asked for private tokens.
+      const accessToken = await formatAccessToken(jws, audience, config.accessTokenEncryption);
       return reply.headers(NO_STORE).send({
         access_token: accessToken,
         token_type: dpopJkt === null ? 'Bearer' : 'DPoP',
@@ -117,6 +121,15 @@ export function registerOAuthRoutes(app: FastifyInstance, context: ServerContext
     const body = formBody(request.body);
     const { client } = await authenticateClient(request, body, store, FIRST_PARTY_CLIENT_ID);
     const token = field(body, 'token');
+    if (COMPACT_JWE.test(token)) {
+      // An encrypted token is sealed for its audience: the server holds no key to read its
+      // jti, so it says so (RFC 7009 §2.2.1) rather than answer 200 and revoke nothing.
+      throw new HttpError(
+        400,
+        'unsupported_token_type',
+        'encrypted access tokens cannot be revoked by their text; revoke the client or its session',
+      );
+    }
     // RFC 7009 §2.2: an unknown or already invalid token is not an error.
     if (token.includes('.')) {
       await revokeAccessToken(context, token, client.clientId);
@@ -164,6 +177,29 @@ export function registerOAuthRoutes(app: FastifyInstance, context: ServerContext
       iss: config.issuer,
     };
   }
+}
+
+/** Five dot-separated base64url segments: a compact JWE (RFC 7516 §7.1). */
+const COMPACT_JWE = /^[\w-]+\.[\w-]*\.[\w-]+\.[\w-]+\.[\w-]+$/;
+
+/**
+ * The `aud` of a client_credentials token: the server's own audience, or the resource server
+ * the client names in `resource` (RFC 8707 §2), which must be one configured for encrypted
+ * tokens (the only other audiences this server knows).
+ *
+ * @throws HttpError 400 `invalid_target` for any other resource.
+ */
+function tokenAudience(resource: string | undefined, context: ServerContext): string {
+  const { audience, accessTokenEncryption } = context.config;
+  if (resource === undefined || resource === audience) return audience;
+  if (!accessTokenEncryption.has(resource)) {
+    throw new HttpError(
+      400,
+      'invalid_target',
+      'resource is not an audience this server issues tokens for',
+    );
+  }
+  return resource;
 }
 
 /** Revoke an access token by its `jti` if it is ours, unexpired and issued to this client. */
