@@ -3,7 +3,7 @@ import {
   authFailure,
   type AuthenticationFailure,
 } from '../verifier/http/authentication-failure.js';
-import { checkRequestOrigin, isStateChanging } from '../verifier/http/csrf-rule.js';
+import { checkRequestOrigin, isStateChangingRequest } from '../verifier/http/csrf-rule.js';
 import type {
   AuthenticateOptions,
   AuthenticationRequest,
@@ -66,7 +66,7 @@ export async function authenticateWithSession(
   }
   const jar = readTesseraCookies(request.headers.cookie);
   if (isCookieRefusal(jar) || jar.refresh === undefined) return unchanged;
-  if (isStateChanging(request.method)) {
+  if (isStateChangingRequest(request.method, request.headers)) {
     const reason = checkRequestOrigin(
       { secFetchSite: request.headers['sec-fetch-site'], origin: request.headers.origin },
       new Set(session.config.browserOrigins),

@@ -110,6 +110,29 @@ describe('a valid token', () => {
     }
   });
 
+  it('drops method-override headers: scopes were judged on the request-line method', async () => {
+    // A read-only token could otherwise GET /orders with "X-HTTP-Method-Override: DELETE",
+    // which the upstream's framework may run as a DELETE that needs orders:write.
+    const token = await clientToken(stack, 'orders:read');
+    for (const url of [`${routed}/orders`, `${routed}/health`]) {
+      const { status, body } = await rawRequest(url, {}, [
+        'authorization',
+        `Bearer ${token}`,
+        'X-HTTP-Method-Override',
+        'DELETE',
+        'x-http-method',
+        'DELETE',
+        'X-Method-Override',
+        'DELETE',
+      ]);
+      expect(status).toBe(200);
+      const echoed = JSON.parse(body) as Record<string, unknown>;
+      expect(echoed['method']).toBe('GET');
+      const names = Object.keys(echoedHeaders(echoed));
+      expect(names.filter((name) => name.includes('method'))).toEqual([]);
+    }
+  });
+
   it('is kept for the upstream only with --forward-token', async () => {
     const keeping = await harness.startGateway(stack, { forwardToken: true });
     const token = await clientToken(stack, 'orders:read');

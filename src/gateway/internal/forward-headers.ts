@@ -1,3 +1,4 @@
+import { METHOD_OVERRIDE_HEADERS } from '../../verifier/http/csrf-rule.js';
 import { withoutTesseraCookies } from './session-cookies.js';
 
 /**
@@ -29,6 +30,12 @@ const IDENTITY_NAME = /^x[-_]tessera[-_]/i;
 /** Fields some upstream frameworks take as the request path instead of the one checked. */
 const PATH_OVERRIDE = new Set(['x-original-url', 'x-rewrite-url']);
 
+/**
+ * Fields some upstream frameworks take as the request's method: route scopes and the CSRF rule
+ * judged the request-line method, so the upstream must not run another one.
+ */
+const METHOD_OVERRIDE = new Set(METHOD_OVERRIDE_HEADERS);
+
 /** What the gateway adds to a request it forwards. */
 export interface ForwardedRequestHeaders {
   /** `Host` for the upstream. */
@@ -49,7 +56,8 @@ export interface ForwardedRequestHeaders {
 /**
  * The headers of a request to forward, as a flat `[name, value, …]` list (the form of
  * `rawHeaders`, which keeps repeated fields apart): hop-by-hop fields removed, every
- * `X-Tessera-*` the client sent removed (with `_` spellings) and `X-Original-URL`/`X-Rewrite-URL`,
+ * `X-Tessera-*` the client sent removed (with `_` spellings), `X-Original-URL`/`X-Rewrite-URL` and
+ * the method-override headers,
  * the token removed unless kept, every `__Host-tessera-*` cookie removed from `Cookie`, then the
  * gateway's own.
  */
@@ -65,7 +73,9 @@ export function upstreamRequestHeaders(
     const value = rawHeaders[i + 1] ?? '';
     const lower = name.toLowerCase();
     if (HOP_BY_HOP.has(lower) || named.has(lower) || REPLACED_UPSTREAM.has(lower)) continue;
-    if (IDENTITY_NAME.test(lower) || PATH_OVERRIDE.has(lower)) continue;
+    if (IDENTITY_NAME.test(lower) || PATH_OVERRIDE.has(lower) || METHOD_OVERRIDE.has(lower)) {
+      continue;
+    }
     if (forwarded.dropToken && (lower === 'authorization' || lower === 'dpop')) continue;
     if (forwarded.dropCsrfToken === true && lower === 'x-csrf-token') continue;
     if (lower === 'cookie') {

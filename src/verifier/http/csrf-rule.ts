@@ -1,3 +1,4 @@
+import { readHeader } from './internal/read-header.js';
 import { hashMatches } from './token-sidecar.js';
 
 /** Methods that never change state (RFC 9110 §9.2.1 safe methods, as browsers send them). */
@@ -12,6 +13,38 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  */
 export function isStateChanging(method: string): boolean {
   return !SAFE_METHODS.has(method);
+}
+
+/**
+ * Headers with which many frameworks (Express `method-override`, Rails, Laravel, Spring's
+ * `HiddenHttpMethodFilter` under other names, ASP.NET) run a request as another method than
+ * its request line's: a GET or POST carrying one may really be a DELETE.
+ */
+export const METHOD_OVERRIDE_HEADERS: readonly string[] = Object.freeze([
+  'x-http-method-override',
+  'x-http-method',
+  'x-method-override',
+]);
+
+/**
+ * True when the CSRF rule applies to a request: its method is not GET, HEAD or OPTIONS, or it
+ * carries a method-override header, since an app whose framework honours one would run that
+ * GET as the DELETE it names. The app's own script can send the CSRF token with such a request,
+ * so judging it as a state change costs it nothing.
+ *
+ * @example
+ * isStateChangingRequest('GET', { 'x-http-method-override': 'DELETE' }); // true
+ */
+export function isStateChangingRequest(
+  method: string,
+  headers:
+    | Readonly<Record<string, string | readonly string[] | undefined>>
+    | { get(name: string): string | null },
+): boolean {
+  return (
+    isStateChanging(method) ||
+    METHOD_OVERRIDE_HEADERS.some((name) => readHeader(headers, name) !== undefined)
+  );
 }
 
 /** What the CSRF rule reads of a request: each header as received (an array when repeated). */

@@ -37,6 +37,8 @@ export {
   checkCsrfToken,
   checkRequestOrigin,
   isStateChanging,
+  isStateChangingRequest,
+  METHOD_OVERRIDE_HEADERS,
   type CsrfHeaders,
 } from './csrf-rule.js';
 export {

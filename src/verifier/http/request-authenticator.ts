@@ -7,7 +7,7 @@ import {
   allowedOriginSet,
   checkCsrfToken,
   checkRequestOrigin,
-  isStateChanging,
+  isStateChangingRequest,
 } from './csrf-rule.js';
 import { readHeader } from './internal/read-header.js';
 import { createRefusals, csrfRejected } from './internal/refusals.js';
@@ -287,7 +287,7 @@ export function createRequestAuthenticator(
     origins: ReadonlySet<string>,
     jar: TesseraCookieValues,
   ): Promise<AuthenticationResult> => {
-    const stateChanging = isStateChanging(request.method);
+    const stateChanging = isStateChangingRequest(request.method, request.headers);
     if (stateChanging) {
       // Checked before the token, so a forged cross-site request learns nothing of it.
       const reason = checkRequestOrigin(
