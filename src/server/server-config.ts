@@ -53,7 +53,7 @@ export interface ServerConfig {
   /** Origins besides the issuer's whose state-changing cookie requests are allowed (CSRF rule). */
   readonly browserOrigins: readonly string[];
   /** JSON file mapping audience URIs to the public JWK their tokens are encrypted for; '' none. */
-  readonly accessTokenEncryptionFile: string;
+  readonly encryptedAudiencesFile: string;
   /** That file's map, checked; client_credentials tokens for these audiences are nested JWE. */
   readonly accessTokenEncryption: AccessTokenEncryption;
 }
@@ -221,11 +221,11 @@ export const SERVER_SETTINGS: readonly Setting[] = [
       'comma-separated origins, besides the issuer, allowed to send cookie requests (default none)',
   },
   {
-    key: 'accessTokenEncryptionFile',
-    flag: '--access-token-encryption-file <file>',
-    env: 'TESSERA_ACCESS_TOKEN_ENCRYPTION_FILE',
+    key: 'encryptedAudiencesFile',
+    flag: '--encrypted-audiences <file>',
+    env: 'TESSERA_ENCRYPTED_AUDIENCES',
     description:
-      'JSON file mapping audience URIs to public JWKs: client_credentials tokens for them (resource=) are encrypted',
+      'JSON file of audience URIs and public JWKs: client_credentials tokens for them are encrypted',
   },
 ];
 
@@ -359,9 +359,9 @@ export function resolveServerConfig(
       parseBrowserOrigins(text('browserOrigins', ''), name('browserOrigins'), fail),
     ),
     ...readAccessTokenEncryption(
-      text('accessTokenEncryptionFile', ''),
+      text('encryptedAudiencesFile', ''),
       text('audience', issuer),
-      name('accessTokenEncryptionFile'),
+      name('encryptedAudiencesFile'),
       fail,
     ),
   });

@@ -55,7 +55,7 @@ export function parseAccessTokenEncryption(
 }
 
 /**
- * The server's `accessTokenEncryptionFile` setting, read and checked at start so a bad file
+ * The server's `encryptedAudiencesFile` setting, read and checked at start so a bad file
  * stops `serve` with one line: the absolute path ('' for none) and its map.
  *
  * @throws whatever `fail` throws, with a message naming the setting (`name`) and the file.
@@ -67,13 +67,13 @@ export function readAccessTokenEncryption(
   ownAudience: string,
   name: string,
   fail: (message: string) => never,
-): { accessTokenEncryptionFile: string; accessTokenEncryption: AccessTokenEncryption } {
+): { encryptedAudiencesFile: string; accessTokenEncryption: AccessTokenEncryption } {
   if (file === '')
-    return { accessTokenEncryptionFile: '', accessTokenEncryption: NO_ACCESS_TOKEN_ENCRYPTION };
+    return { encryptedAudiencesFile: '', accessTokenEncryption: NO_ACCESS_TOKEN_ENCRYPTION };
   const path = resolve(file);
   try {
     return {
-      accessTokenEncryptionFile: path,
+      encryptedAudiencesFile: path,
       accessTokenEncryption: readAccessTokenEncryptionFile(path, ownAudience),
     };
   } catch (error) {

@@ -21,7 +21,7 @@ import {
 } from '../support/server-fixture.js';
 
 // Access tokens encrypted per audience: a client_credentials token requested for a resource
-// server (RFC 8707 `resource`) configured in --access-token-encryption-file is a nested JWT
+// server (RFC 8707 `resource`) configured in --encrypted-audiences is a nested JWT
 // (signed, then JWE) that only that API can read; the server's own tokens stay plain JWS.
 
 const ORDERS = 'https://orders.example.com';
@@ -44,7 +44,7 @@ beforeAll(async () => {
   dir = await harness.tempDir();
   const file = join(dir, 'encryption.json');
   await writeFile(file, JSON.stringify({ [ORDERS]: ecPublic, [BILLING]: rsaPublic }));
-  const { server } = await harness.start({ flags: { accessTokenEncryptionFile: file } });
+  const { server } = await harness.start({ flags: { encryptedAudiencesFile: file } });
   url = server.url;
   secret = (await addClient(server, 'reporting', { scopes: ['orders:read'] })) ?? '';
   await addUser(server, 'alice');
@@ -185,13 +185,13 @@ describe("the server's own checks meet an encrypted token", () => {
   });
 });
 
-describe('--access-token-encryption-file is checked at start', () => {
+describe('--encrypted-audiences is checked at start', () => {
   const resolveWith = async (content: unknown, extra: Record<string, string> = {}) => {
     const file = join(dir, `config-${Math.random().toString(36).slice(2)}.json`);
     await writeFile(file, typeof content === 'string' ? content : JSON.stringify(content));
     return () =>
       resolveServerConfig(
-        { port: '0', issuer: ISSUER, dataDir: dir, accessTokenEncryptionFile: file, ...extra },
+        { port: '0', issuer: ISSUER, dataDir: dir, encryptedAudiencesFile: file, ...extra },
         {},
       );
   };
@@ -226,15 +226,13 @@ describe('--access-token-encryption-file is checked at start', () => {
     } catch (error) {
       message = (error as Error).message;
     }
-    expect(message).toMatch(/--access-token-encryption-file .*not valid JSON/);
+    expect(message).toMatch(/--encrypted-audiences .*not valid JSON/);
     expect(message).not.toContain('SECRETISH');
     expect(() =>
       resolveServerConfig(
-        { port: '0', issuer: ISSUER, accessTokenEncryptionFile: join(dir, 'missing.json') },
+        { port: '0', issuer: ISSUER, encryptedAudiencesFile: join(dir, 'missing.json') },
         {},
       ),
-    ).toThrow(
-      /--access-token-encryption-file \(TESSERA_ACCESS_TOKEN_ENCRYPTION_FILE\): cannot read .*ENOENT/,
-    );
+    ).toThrow(/--encrypted-audiences \(TESSERA_ENCRYPTED_AUDIENCES\): cannot read .*ENOENT/);
   });
 });
