@@ -69,6 +69,7 @@ export function createGatewayHandler(
     const route = config.routes.match(method, target.path);
     let identity: (readonly [string, string])[] = [];
     let setCookies: readonly string[] = [];
+    let cookieAuthenticated = false;
     if (!route.public) {
       if (!isReady()) {
         // Without keys every token would fail as unknown: a 401 would tell the client its
@@ -114,6 +115,7 @@ export function createGatewayHandler(
         return;
       }
       identity = headers;
+      cookieAuthenticated = result.credentials === 'cookie';
     }
     forwarder.forward(
       request,
@@ -128,7 +130,7 @@ export function createGatewayHandler(
         dropToken,
         dropCsrfToken: cookieSession !== null,
       }),
-      setCookies,
+      { setCookies, cookieAuthenticated },
     );
   };
 

@@ -37,6 +37,7 @@ export {
 export { startGateway, type RunningGateway, type StartGatewayOptions } from './start-gateway.js';
 export {
   createUpstreamForwarder,
+  type ForwardOptions,
   type UpstreamForwarder,
   type UpstreamForwarderOptions,
 } from './upstream-forwarder.js';

@@ -16,20 +16,28 @@ export interface UpstreamForwarderOptions {
   readonly onError?: (error: Error) => void;
 }
 
+/** What the gateway adds to the upstream's answer of one request. */
+export interface ForwardOptions {
+  /** `Set-Cookie` values of a refreshed session: after the upstream's own, or on the error. */
+  readonly setCookies?: readonly string[];
+  /** The request was authenticated by the session cookie: the answer is marked private. */
+  readonly cookieAuthenticated?: boolean;
+}
+
 /** Sends requests on to one upstream and streams its answers back. */
 export interface UpstreamForwarder {
   /**
    * Forward `request` with `headers` (flat `[name, value, …]`) to `path` under the upstream,
    * streaming the body both ways, and answer `response` with what comes back: 502 when the
-   * upstream cannot be reached, 504 when it does not answer in time. `setCookies` go out with
-   * the upstream's answer (after its own `Set-Cookie`), or with the gateway's error answer.
+   * upstream cannot be reached, 504 when it does not answer in time. The upstream may not set
+   * a `__Host-tessera-*` cookie (dropped, and reported to `onError`); see {@link ForwardOptions}.
    */
   forward(
     request: IncomingMessage,
     response: ServerResponse,
     path: string,
     headers: readonly string[],
-    setCookies?: readonly string[],
+    options?: ForwardOptions,
   ): void;
   /** Close idle upstream connections. */
   close(): void;
@@ -65,8 +73,9 @@ export function createUpstreamForwarder(options: UpstreamForwarderOptions): Upst
     response: ServerResponse,
     path: string,
     headers: readonly string[],
-    setCookies: readonly string[] = [],
+    forwardOptions: ForwardOptions = {},
   ): void => {
+    const setCookies = forwardOptions.setCookies ?? [];
     let settled = false;
     const extra = setCookies.length === 0 ? {} : { 'set-cookie': [...setCookies] };
     const outgoing = transport.request({
@@ -151,7 +160,17 @@ export function createUpstreamForwarder(options: UpstreamForwarderOptions): Upst
       }
       response.writeHead(
         incoming.statusCode ?? 502,
-        clientResponseHeaders(incoming.rawHeaders, setCookies),
+        clientResponseHeaders(incoming.rawHeaders, {
+          setCookies,
+          cookieAuthenticated: forwardOptions.cookieAuthenticated === true,
+          onDroppedCookie: (name) => {
+            onError(
+              new Error(
+                `upstream ${upstream.origin} tried to set the session cookie ${JSON.stringify(name)}; dropped`,
+              ),
+            );
+          },
+        }),
       );
       // Idle bound while the body streams: a stalled upstream must not hold the client forever.
       incoming.setTimeout(timeoutMs, () => {

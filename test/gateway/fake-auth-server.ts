@@ -113,20 +113,38 @@ export async function startFakeAuthServer(): Promise<FakeAuthServer> {
   return Object.assign(fake, { url: issuer });
 }
 
-/** An upstream that sets a cookie of its own and echoes method and headers. */
+/**
+ * Cookies a hostile or careless upstream tries to set in place of the session's, on
+ * `/planted`: every spelling a browser would store under one of our names.
+ */
+export const PLANTED_COOKIES: readonly string[] = [
+  '__Host-tessera-access=planted; Path=/; Secure; HttpOnly',
+  ' __HOST-Tessera-refresh=planted; Path=/; Secure',
+  '__host-tessera-csrf=planted; Path=/; Secure',
+  '__Host-tessera-fgp; Path=/; Secure',
+];
+
+/**
+ * An upstream that sets cookies of its own, says its answers may be cached publicly, and
+ * echoes method and headers; on `/planted` it also tries to set {@link PLANTED_COOKIES}.
+ */
 export async function startCookieUpstream(): Promise<{ url: string; close(): Promise<void> }> {
   const server = createServer((request, response) => {
     request.resume();
     request.on('end', () => {
+      const planted = request.url === '/planted' ? PLANTED_COOKIES : [];
       response.writeHead(200, [
         'content-type',
         'application/json',
         'set-cookie',
         'upstream-a=1; Path=/',
+        ...planted.flatMap((cookie) => ['set-cookie', cookie]),
         'set-cookie',
         'upstream-b=2; Path=/',
         'cache-control',
         'public, max-age=60',
+        'vary',
+        'Accept-Encoding',
       ]);
       response.end(JSON.stringify({ method: request.method, headers: request.headers }));
     });

@@ -6,6 +6,7 @@ import { STACK_FRAME } from '../support/server-fixture.js';
 import {
   AUDIENCE,
   CSRF,
+  PLANTED_COOKIES,
   sha256,
   startCookieUpstream,
   startFakeAuthServer,
@@ -115,9 +116,55 @@ describe('gateway cookie sessions', () => {
     expect(seen['cookie']).toBe('theme=dark');
     expect(answer.text).not.toContain('__Host-tessera');
     expect(auth.tokenCalls).toHaveLength(0);
-    // Nothing refreshed: no cookie of ours set, the upstream's own answer untouched.
+    // Nothing refreshed: no cookie of ours set.
     expect(cookieNamed(answer, '__Host-tessera-access')).toBeUndefined();
+    // An answer for the session's user is no shared cache's to keep, whatever the upstream said.
+    expect(answer.headers.get('cache-control')).toBe('private, no-store');
+    expect(answer.headers.get('vary')).toMatch(/^Accept-Encoding, Cookie$/i);
+  });
+
+  it("leaves the upstream's caching alone when the token came in Authorization", async () => {
+    const answer = await call({ authorization: `Bearer ${auth.accessToken()}` });
+    expect(answer.status).toBe(200);
     expect(answer.headers.get('cache-control')).toBe('public, max-age=60');
+    expect(answer.headers.get('vary')).toBe('Accept-Encoding');
+  });
+
+  it('never lets the upstream set a cookie of ours, in either mode', async () => {
+    const plain = await startGateway(
+      resolveGatewayConfig(
+        {
+          listen: '127.0.0.1:0',
+          upstream: upstream.url,
+          issuer: auth.url,
+          audience: AUDIENCE,
+          revocations: 'none',
+          disableDpop: true,
+        },
+        {},
+      ),
+      { readyTimeoutMs: 10_000, onWarning: () => undefined, onError: (e) => errors.push(e) },
+    );
+    try {
+      for (const [base, headers] of [
+        [gateway.url, session(auth.accessToken())],
+        [plain.url, { authorization: `Bearer ${auth.accessToken()}` }],
+      ] as const) {
+        errors.length = 0;
+        const response = await fetch(`${base}/planted`, { headers });
+        await response.text();
+        expect(response.status).toBe(200);
+        const names = setCookies(response.headers).map((cookie) => cookie.name);
+        expect(names).toEqual(['upstream-a', 'upstream-b']);
+        expect(response.headers.getSetCookie().join()).not.toMatch(/tessera/i);
+        // The operator hears of it, by cookie name, never by value.
+        expect(errors).toHaveLength(PLANTED_COOKIES.length);
+        expect(String(errors)).toMatch(/__Host-tessera-access/);
+        expect(String(errors)).not.toMatch(/planted;/);
+      }
+    } finally {
+      await plain.close();
+    }
   });
 
   it('drops the whole Cookie header when only our cookies were in it', async () => {
@@ -160,7 +207,7 @@ describe('gateway cookie sessions', () => {
     expect(csrf?.value).toBe(CSRF);
     expect(csrf?.attributes.has('httponly')).toBe(false);
     // A response that sets a token is never cached.
-    expect(answer.headers.get('cache-control')).toBe('no-store');
+    expect(answer.headers.get('cache-control')).toBe('private, no-store');
   });
 
   it('refreshes a session that has no access cookie left (it expired in the browser)', async () => {

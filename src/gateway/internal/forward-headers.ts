@@ -1,4 +1,5 @@
 import { METHOD_OVERRIDE_HEADERS } from '../../verifier/http/csrf-rule.js';
+import { TESSERA_COOKIE_PREFIX } from '../../verifier/http/tessera-cookies.js';
 import { withoutTesseraCookies } from './session-cookies.js';
 
 /**
@@ -106,29 +107,69 @@ export function upstreamRequestHeaders(
   return out;
 }
 
+/** How the gateway treats an upstream response on its way to the client. */
+export interface ClientResponseOptions {
+  /** `Set-Cookie` values of a refreshed or cleared session, added after the upstream's own. */
+  readonly setCookies?: readonly string[];
+  /** The request was authenticated by the session cookie: the answer is that user's alone. */
+  readonly cookieAuthenticated?: boolean;
+  /** Told the name of each upstream `Set-Cookie` of ours that was dropped. */
+  readonly onDroppedCookie?: (name: string) => void;
+}
+
 /**
- * The headers of an upstream response to pass to the client: hop-by-hop fields removed. With
- * `setCookies` (a refreshed session), those are added after the upstream's own `Set-Cookie`
- * and `Cache-Control` becomes `no-store`: no cache may keep a response that sets a token.
+ * The headers of an upstream response to pass to the client: hop-by-hop fields removed, and
+ * every `Set-Cookie` the upstream sent under one of our `__Host-tessera-*` names dropped (only
+ * the auth server and the gateway set those; an upstream that did could plant a session).
+ * When the answer sets a session cookie or was authenticated by one, `Cache-Control` becomes
+ * `private, no-store` and `Vary` gains `Cookie`: no shared cache may keep a token, or hand one
+ * user's page to another because the upstream called it public.
  */
 export function clientResponseHeaders(
   rawHeaders: readonly string[],
-  setCookies: readonly string[] = [],
+  options: ClientResponseOptions = {},
 ): string[] {
+  const setCookies = options.setCookies ?? [];
+  const personal = setCookies.length > 0 || options.cookieAuthenticated === true;
   const named = connectionTokens(rawHeaders);
   const out: string[] = [];
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
     const name = rawHeaders[i] ?? '';
+    const value = rawHeaders[i + 1] ?? '';
     const lower = name.toLowerCase();
     if (HOP_BY_HOP.has(lower) || named.has(lower)) continue;
-    if (setCookies.length > 0 && lower === 'cache-control') continue;
-    out.push(name, rawHeaders[i + 1] ?? '');
+    if (personal && lower === 'cache-control') continue;
+    if (lower === 'set-cookie') {
+      const cookieName = ourCookieName(value);
+      if (cookieName !== null) {
+        options.onDroppedCookie?.(cookieName);
+        continue;
+      }
+    }
+    out.push(name, value);
   }
-  if (setCookies.length > 0) {
-    out.push('cache-control', 'no-store');
-    for (const cookie of setCookies) out.push('set-cookie', cookie);
+  if (personal) {
+    out.push('cache-control', 'private, no-store');
+    // Several Vary fields combine into one list (RFC 9110 §5.3).
+    out.push('vary', 'Cookie');
   }
+  for (const cookie of setCookies) out.push('set-cookie', cookie);
   return out;
+}
+
+const OUR_COOKIE_PREFIX = TESSERA_COOKIE_PREFIX.toLowerCase();
+
+/**
+ * The name of a `Set-Cookie` value when it is one of ours, else null. Browsers trim the name
+ * and match `__Host-` in any case (RFC 6265bis §5.7); a value without `=` sets a nameless
+ * cookie that is sent back as bare text, which our names must not be either.
+ */
+function ourCookieName(setCookie: string): string | null {
+  const pair = setCookie.split(';', 1)[0] ?? '';
+  const equals = pair.indexOf('=');
+  const name = (equals === -1 ? pair : pair.slice(0, equals)).trim();
+  if (!name.toLowerCase().startsWith(OUR_COOKIE_PREFIX)) return null;
+  return name.slice(0, 64);
 }
 
 /** Field names listed in `Connection` (RFC 9110 §7.6.1), lower-case. */
