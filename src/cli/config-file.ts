@@ -67,7 +67,7 @@ function kindsOfKeys(): Record<string, Kind> {
 }
 
 /** Keys whose relative paths are read from the file's own directory. */
-const PATH_KEYS = new Set(['dataDir', 'db', 'metricsTokenFile']);
+const PATH_KEYS = new Set(['dataDir', 'db', 'metricsTokenFile', 'encryptedAudiencesFile']);
 
 /**
  * Read and check a configuration file: a JSON object whose keys are setting names (as in

@@ -51,12 +51,15 @@ describe('precedence', () => {
   });
 
   it('reads lists as arrays and paths from the file’s directory', async () => {
+    await writeFile(join(dir, 'audiences.json'), '{}');
     const { config } = await settingsFrom({
       trustProxy: ['10.0.0.1', '10.1.0.0/16'],
       dataDir: 'data',
+      encryptedAudiencesFile: 'audiences.json',
     });
     expect(config.trustProxy).toEqual(['10.0.0.1', '10.1.0.0/16']);
     expect(config.dataDir).toBe(join(dir, 'data'));
+    expect(config.encryptedAudiencesFile).toBe(join(dir, 'audiences.json'));
   });
 
   it('reads the log level and metrics token file', async () => {

@@ -141,6 +141,11 @@ export const OAUTH_PATHS = {
           grant_type: { type: 'string', enum: ['refresh_token', 'client_credentials'] },
           refresh_token: { type: 'string', description: 'For grant_type=refresh_token.' },
           scope: { type: 'string' },
+          resource: {
+            type: 'string',
+            description:
+              'RFC 8707: an audience listed in --encrypted-audiences (client_credentials only); the token is then encrypted for it.',
+          },
           client_id: { type: 'string' },
           client_secret: { type: 'string' },
         },
@@ -148,7 +153,7 @@ export const OAUTH_PATHS = {
       responses: {
         '200': json('Tokens issued (`Cache-Control: no-store`).', ref('schemas', 'TokenResponse')),
         '400': json(
-          '`invalid_request`, `invalid_grant`, `unsupported_grant_type`, `unauthorized_client`, `invalid_scope`, `invalid_dpop_proof` or `use_dpop_nonce` (RFC 6749 §5.2, RFC 9449).',
+          '`invalid_request`, `invalid_grant`, `unsupported_grant_type`, `unauthorized_client`, `invalid_scope`, `invalid_target` (RFC 8707), `invalid_dpop_proof` or `use_dpop_nonce` (RFC 6749 §5.2, RFC 9449).',
           error,
         ),
         '401': ref('responses', 'InvalidClient'),
@@ -174,7 +179,10 @@ export const OAUTH_PATHS = {
       }),
       responses: {
         '200': { description: 'Revoked, or nothing to revoke; no body.' },
-        '400': ref('responses', 'BadRequest'),
+        '400': json(
+          '`invalid_request`, or `unsupported_token_type` for an encrypted access token, which cannot be revoked by itself (RFC 7009 §2.2.1).',
+          error,
+        ),
         '401': ref('responses', 'InvalidClient'),
         '503': ref('responses', 'Unavailable'),
       },
