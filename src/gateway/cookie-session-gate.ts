@@ -52,7 +52,11 @@ const REFRESH_RETRY_AFTER_SECONDS = 5;
 export async function authenticateWithSession(
   authenticator: RequestAuthenticator,
   session: CookieSessionParts | null,
-  request: AuthenticationRequest & { readonly headers: IncomingHttpHeaders },
+  request: AuthenticationRequest & {
+    readonly headers: IncomingHttpHeaders;
+    /** The client's address: its share of the refreshes under way is capped. */
+    readonly clientAddress?: string | undefined;
+  },
   options: AuthenticateOptions,
   onError: (error: unknown) => void,
 ): Promise<GatedAuthentication> {
@@ -78,7 +82,7 @@ export async function authenticateWithSession(
       };
     }
   }
-  const outcome = await session.refresher.refresh(jar.refresh);
+  const outcome = await session.refresher.refresh(jar.refresh, request.clientAddress);
   if (!outcome.ok) {
     if (outcome.reason === 'invalid_grant') {
       const description = 'the session has ended; sign in again';

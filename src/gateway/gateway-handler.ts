@@ -86,7 +86,12 @@ export function createGatewayHandler(
       const gated = await authenticateWithSession(
         authenticator,
         cookieSession,
-        { method, url: `${publicBase}${target.path}`, headers: request.headers },
+        {
+          method,
+          url: `${publicBase}${target.path}`,
+          headers: request.headers,
+          clientAddress: request.socket.remoteAddress,
+        },
         { requiredScopes: route.scopes },
         onError,
       );

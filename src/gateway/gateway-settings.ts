@@ -28,6 +28,7 @@ export type GatewaySettingKey =
   | 'authServer'
   | 'refreshClientId'
   | 'refreshTimeoutMs'
+  | 'refreshReuseMs'
   | 'cookieSameSite'
   | 'formats'
   | 'decryptionKeys'
@@ -157,6 +158,12 @@ export const GATEWAY_SETTINGS: readonly GatewaySetting[] = [
     '--refresh-timeout <ms>',
     'REFRESH_TIMEOUT',
     'longest wait for the auth server to refresh a session, 100 to 60000 (default 5000)',
+  ),
+  setting(
+    'refreshReuseMs',
+    '--refresh-reuse <ms>',
+    'REFRESH_REUSE',
+    "how long a refreshed session is handed to requests still bearing the old refresh cookie, 0 to 60000 (default 10000); must not exceed the auth server's --refresh-grace",
   ),
   setting(
     'cookieSameSite',

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { ExpiringMemory } from './internal/expiring-memory.js';
 
 /** A refresh that worked: the new tokens, as `/oauth/token` answered them. */
 export interface RefreshedSession {
@@ -28,7 +29,7 @@ export type RefreshOutcome = RefreshedSession | RefreshFailure;
 
 /** Options of {@link createSessionRefresher}. */
 export interface SessionRefresherOptions {
-  /** The auth server's token endpoint (`<issuer>/oauth/token`). */
+  /** The auth server's token endpoint (`<issuer>/oauth/token`), an absolute http(s) URL. */
   readonly tokenEndpoint: string;
   /** `client_id` sent with each refresh (the first-party public client, `tessera`). */
   readonly clientId: string;
@@ -36,26 +37,46 @@ export interface SessionRefresherOptions {
   readonly timeoutMs: number;
   /**
    * How long a successful refresh is handed to later requests that still carry the old refresh
-   * cookie (tabs that sent theirs before the browser stored the new one). Default 10 000 ms,
-   * the auth server's default grace window; keep it no longer than that window.
+   * cookie (tabs that sent theirs before the browser stored the new one), 0 to 60 000 ms.
+   * Default 10 000 ms, the auth server's default grace window. Never longer than the server's
+   * `--refresh-grace`: within this window a spent token gets its successor from memory, so the
+   * server's reuse detection never sees that replay.
    */
   readonly reuseMs?: number;
-  /** Refreshes in flight at once; beyond, `unavailable`. Default 1000. */
+  /** Refreshes in flight at once, from everyone; beyond, `unavailable`. Default 1000. */
   readonly maxInFlight?: number;
+  /** Refreshes in flight at once from one client address; beyond, `unavailable`. Default 8. */
+  readonly maxInFlightPerClient?: number;
   /** Default the global `fetch`; tests give their own. */
   readonly fetch?: typeof fetch;
-  /** Default `Date.now`. */
+  /** Milliseconds since the epoch; default `Date.now` (the gateway passes its clock). */
   readonly now?: () => number;
 }
 
 /** Refreshes cookie sessions at the auth server, one refresh per refresh token at a time. */
 export interface SessionRefresher {
-  /** Refresh with `refreshToken`; never rejects. */
-  refresh(refreshToken: string): Promise<RefreshOutcome>;
+  /**
+   * Refresh with `refreshToken`, for the client at `clientAddress` (its share of the refreshes
+   * under way is capped); never rejects.
+   */
+  refresh(refreshToken: string, clientAddress?: string): Promise<RefreshOutcome>;
 }
 
-/** Most remembered outcomes; beyond, the oldest are forgotten. */
+/** Most remembered outcomes of each kind; beyond, the oldest are forgotten. */
 const MAX_REMEMBERED = 10_000;
+/**
+ * How long a refused refresh token is answered from memory. A refused token never becomes
+ * good again (spent, revoked, expired or unknown), so this only spares the auth server: a
+ * client repeating a garbage cookie costs it one call in this time.
+ */
+const REFUSAL_MEMORY_MS = 60_000;
+/**
+ * The shape of refresh tokens the auth server issues (base64url of 32 random bytes, 43
+ * characters), with room for other lengths; anything else is refused without asking it.
+ */
+const REFRESH_TOKEN_SHAPE = /^[A-Za-z0-9_-]{16,256}$/;
+/** RFC 6749 Appendix A.1: a client_id is printable ASCII. */
+const CLIENT_ID = /^[\x20-\x7e]{1,200}$/;
 
 /**
  * A refresher on the auth server's `/oauth/token` (RFC 6749 §6, `grant_type=refresh_token`)
@@ -65,27 +86,36 @@ const MAX_REMEMBERED = 10_000;
  * replay to the server's reuse detection. Across processes, the server's grace window does the
  * same. Outcomes are keyed by the token's SHA-256, not the token.
  *
- * @throws TypeError for options out of range.
+ * Anyone can send refresh cookies, so the auth server is shielded: a value not of the shape it
+ * issues is refused here, a refused token is remembered for a minute, and each client address
+ * may have `maxInFlightPerClient` refreshes under way (then `maxInFlight` for everyone).
+ *
+ * @throws TypeError for options that are missing or out of range.
  * @example
  * const refresher = createSessionRefresher({
  *   tokenEndpoint: 'https://auth.example.com/oauth/token', clientId: 'tessera', timeoutMs: 5000,
  * });
- * const outcome = await refresher.refresh(cookies.refresh);
+ * const outcome = await refresher.refresh(cookies.refresh, request.socket.remoteAddress);
  */
 export function createSessionRefresher(options: SessionRefresherOptions): SessionRefresher {
   const { tokenEndpoint, clientId, timeoutMs } = options;
+  checkEndpoint(tokenEndpoint);
+  if (typeof clientId !== 'string' || !CLIENT_ID.test(clientId)) {
+    throw new TypeError('clientId must be a printable client_id of 1 to 200 characters');
+  }
   const reuseMs = options.reuseMs ?? 10_000;
   const maxInFlight = options.maxInFlight ?? 1000;
-  if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1) {
-    throw new TypeError('timeoutMs must be a positive whole number');
-  }
-  if (!Number.isSafeInteger(reuseMs) || reuseMs < 0 || reuseMs > 60_000) {
-    throw new TypeError('reuseMs must be a whole number from 0 to 60000');
-  }
+  const maxPerClient = options.maxInFlightPerClient ?? 8;
+  checkWhole('timeoutMs', timeoutMs, 1, 600_000);
+  checkWhole('reuseMs', reuseMs, 0, 60_000);
+  checkWhole('maxInFlight', maxInFlight, 1, 1_000_000);
+  checkWhole('maxInFlightPerClient', maxPerClient, 1, 1_000_000);
   const doFetch = options.fetch ?? fetch;
   const now = options.now ?? Date.now;
   const inFlight = new Map<string, Promise<RefreshOutcome>>();
-  const recent = new Map<string, { readonly outcome: RefreshedSession; readonly until: number }>();
+  const perClient = new Map<string, number>();
+  const successes = new ExpiringMemory<RefreshedSession>(MAX_REMEMBERED);
+  const refusals = new ExpiringMemory<RefreshFailure>(MAX_REMEMBERED);
 
   const ask = async (refreshToken: string): Promise<RefreshOutcome> => {
     let response: Response;
@@ -143,26 +173,42 @@ export function createSessionRefresher(options: SessionRefresherOptions): Sessio
     };
   };
 
-  const refresh = (refreshToken: string): Promise<RefreshOutcome> => {
-    const key = createHash('sha256').update(refreshToken).digest('base64url');
-    const remembered = recent.get(key);
-    if (remembered !== undefined) {
-      if (remembered.until > now()) return Promise.resolve(remembered.outcome);
-      recent.delete(key);
+  const refresh = (refreshToken: string, clientAddress = ''): Promise<RefreshOutcome> => {
+    if (!REFRESH_TOKEN_SHAPE.test(refreshToken)) {
+      return Promise.resolve(refused('the refresh cookie is not a refresh token of the server'));
     }
+    const key = createHash('sha256').update(refreshToken).digest('base64url');
+    const at = now();
+    const remembered = successes.get(key, at) ?? refusals.get(key, at);
+    if (remembered !== undefined) return Promise.resolve(remembered);
     const running = inFlight.get(key);
     if (running !== undefined) return running;
+    const mine = perClient.get(clientAddress) ?? 0;
+    if (mine >= maxPerClient) {
+      return Promise.resolve(unavailable('too many session refreshes under way from one client'));
+    }
     if (inFlight.size >= maxInFlight) {
       return Promise.resolve(unavailable('too many session refreshes under way'));
     }
-    const started = ask(refreshToken).then((outcome) => {
-      inFlight.delete(key);
-      if (outcome.ok && reuseMs > 0) {
-        if (recent.size >= MAX_REMEMBERED) forgetOldest(recent, now());
-        recent.set(key, { outcome, until: now() + reuseMs });
-      }
-      return outcome;
-    });
+    perClient.set(clientAddress, mine + 1);
+    const started = ask(refreshToken)
+      .catch((error: unknown) =>
+        unavailable(`a session refresh failed (${error instanceof Error ? error.name : 'error'})`),
+      )
+      .then((outcome) => {
+        const settledAt = now();
+        if (outcome.ok && reuseMs > 0) successes.set(key, outcome, settledAt + reuseMs, settledAt);
+        if (!outcome.ok && outcome.reason === 'invalid_grant') {
+          refusals.set(key, outcome, settledAt + REFUSAL_MEMORY_MS, settledAt);
+        }
+        return outcome;
+      })
+      .finally(() => {
+        inFlight.delete(key);
+        const left = (perClient.get(clientAddress) ?? 1) - 1;
+        if (left <= 0) perClient.delete(clientAddress);
+        else perClient.set(clientAddress, left);
+      });
     inFlight.set(key, started);
     return started;
   };
@@ -181,13 +227,29 @@ function unavailable(detail: string): RefreshFailure {
   return { ok: false, reason: 'unavailable', detail };
 }
 
-/** Drop expired entries, and the oldest tenth if that was not enough. */
-function forgetOldest(recent: Map<string, { readonly until: number }>, at: number): void {
-  for (const [key, entry] of recent) if (entry.until <= at) recent.delete(key);
-  if (recent.size < MAX_REMEMBERED) return;
-  let drop = Math.ceil(MAX_REMEMBERED / 10);
-  for (const key of recent.keys()) {
-    if (drop-- <= 0) break;
-    recent.delete(key);
+function refused(detail: string): RefreshFailure {
+  return { ok: false, reason: 'invalid_grant', detail };
+}
+
+function checkWhole(name: string, value: unknown, min: number, max: number): void {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
+    throw new TypeError(`${name} must be a whole number from ${min} to ${max}`);
+  }
+}
+
+function checkEndpoint(tokenEndpoint: unknown): void {
+  let url: URL | null = null;
+  try {
+    url = typeof tokenEndpoint === 'string' ? new URL(tokenEndpoint) : null;
+  } catch {
+    url = null;
+  }
+  if (
+    url === null ||
+    (url.protocol !== 'https:' && url.protocol !== 'http:') ||
+    url.username !== '' ||
+    url.password !== ''
+  ) {
+    throw new TypeError('tokenEndpoint must be an absolute http(s) URL without credentials');
   }
 }

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Clock } from '../token/clock.js';
+import { systemClock, type Clock } from '../token/clock.js';
 import { DpopProofVerifier } from '../token/dpop-proof.js';
 import { createVerifier, type Verifier } from '../verifier/create-verifier.js';
 import type { DpopReplayCache } from '../verifier/dpop/dpop-replay-cache.js';
@@ -64,6 +64,7 @@ export async function startGateway(
   options: StartGatewayOptions = {},
 ): Promise<RunningGateway> {
   const onError = options.onError ?? (() => undefined);
+  const clock = options.clock ?? systemClock;
   const verifier = createVerifier(
     gatewayVerifierOptions(config, {
       onError,
@@ -106,6 +107,8 @@ export async function startGateway(
               tokenEndpoint: config.cookieSession.tokenEndpoint,
               clientId: config.cookieSession.refreshClientId,
               timeoutMs: config.cookieSession.refreshTimeoutMs,
+              reuseMs: config.cookieSession.refreshReuseMs,
+              ...(options.clock === undefined ? {} : { now: () => clock.now() }),
             }),
           };
     const forwarder = createUpstreamForwarder({

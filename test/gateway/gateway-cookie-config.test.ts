@@ -55,8 +55,57 @@ describe('gateway browser-mode settings', () => {
       tokenEndpoint: 'http://127.0.0.1:4000/oauth/token',
       refreshClientId: 'tessera',
       refreshTimeoutMs: 5000,
+      refreshReuseMs: 10_000,
       accessSameSite: 'Lax',
     });
+  });
+
+  it('take the refresh reuse window from a flag, the environment or the file, 0 to 60000', async () => {
+    const on = { ...base, cookieSession: true, browserOrigins: 'https://shop.example' };
+    expect(resolveGatewayConfig({ ...on, refreshReuseMs: '0' }, {}).cookieSession).toMatchObject({
+      refreshReuseMs: 0,
+    });
+    expect(
+      resolveGatewayConfig(on, { TESSERA_GATEWAY_REFRESH_REUSE: '2500' }).cookieSession
+        ?.refreshReuseMs,
+    ).toBe(2500);
+    for (const value of ['60001', '-1', 'ten', '1.5']) {
+      expect(refusal(() => resolveGatewayConfig({ ...on, refreshReuseMs: value }, {}))).toMatch(
+        /^--refresh-reuse \(TESSERA_GATEWAY_REFRESH_REUSE\) must be a whole number from 0 to 60000/,
+      );
+    }
+    const path = await configFile({
+      cookieSession: { browserOrigins: ['https://shop.example'], refreshReuseMs: 0 },
+    });
+    expect(resolveGatewayConfig({ ...base, config: path }, {}).cookieSession?.refreshReuseMs).toBe(
+      0,
+    );
+    expect(
+      resolveGatewayConfig({ ...base, config: path, refreshReuseMs: '3000' }, {}).cookieSession
+        ?.refreshReuseMs,
+    ).toBe(3000);
+    for (const bad of [-1, 60_001, '5000', 1.5]) {
+      const badPath = await configFile({
+        cookieSession: { browserOrigins: ['https://shop.example'], refreshReuseMs: bad },
+      });
+      expect(refusal(() => resolveGatewayConfig({ ...base, config: badPath }, {}))).toMatch(
+        /cookieSession\.refreshReuseMs must be a whole number from 0 to 60000/,
+      );
+    }
+  });
+
+  it('refuse every browser-mode setting without --cookie-session, naming it', () => {
+    for (const [key, value, flag] of [
+      ['cookieSameSite', 'strict', '--cookie-samesite'],
+      ['refreshTimeoutMs', '1000', '--refresh-timeout'],
+      ['refreshReuseMs', '0', '--refresh-reuse'],
+      ['authServer', 'https://auth.example', '--auth-server'],
+      ['refreshClientId', 'shop-web', '--refresh-client-id'],
+    ] as const) {
+      const message = refusal(() => resolveGatewayConfig({ ...base, [key]: value }, {}));
+      expect(message.startsWith(flag), message).toBe(true);
+      expect(message).toMatch(/only used with --cookie-session/);
+    }
   });
 
   it('read the environment as well', () => {
@@ -136,6 +185,7 @@ describe('gateway browser-mode settings', () => {
       '--auth-server',
       '--refresh-client-id',
       '--refresh-timeout',
+      '--refresh-reuse',
       '--cookie-samesite',
     ]) {
       expect(flags).toContain(flag);

@@ -11,6 +11,11 @@ export interface CookieSessionConfig {
   readonly refreshClientId: string;
   /** Longest wait for one refresh. */
   readonly refreshTimeoutMs: number;
+  /**
+   * How long a successful refresh is handed to requests still bearing the spent refresh cookie;
+   * no longer than the auth server's `--refresh-grace`, or its reuse detection is blinded.
+   */
+  readonly refreshReuseMs: number;
   /** SameSite of the access cookie the gateway re-sets (the others are always Strict). */
   readonly accessSameSite: 'Lax' | 'Strict';
 }
@@ -30,7 +35,24 @@ export interface CookieSessionInputs {
   readonly failFile: (message: string) => never;
 }
 
-const FILE_KEYS = new Set(['browserOrigins', 'authServer', 'refreshClientId', 'cookieSameSite']);
+const FILE_KEYS = new Set([
+  'browserOrigins',
+  'authServer',
+  'refreshClientId',
+  'refreshReuseMs',
+  'cookieSameSite',
+]);
+/** Settings that mean something in browser mode only. */
+const BROWSER_ONLY_KEYS = [
+  'browserOrigins',
+  'authServer',
+  'refreshClientId',
+  'refreshTimeoutMs',
+  'refreshReuseMs',
+  'cookieSameSite',
+] as const;
+/** Default of `--refresh-reuse`: the auth server's default `--refresh-grace`. */
+const DEFAULT_REFRESH_REUSE_MS = 10_000;
 /** RFC 6749 Appendix A.1: a client_id is printable ASCII. */
 const CLIENT_ID = /^[\x20-\x7e]{1,200}$/;
 
@@ -44,7 +66,8 @@ export function resolveCookieSession(inputs: CookieSessionInputs): CookieSession
   const { text, fail, failFile } = inputs;
   const file = readFileObject(inputs.fromFile, failFile);
   if (!inputs.enabled && file === null) {
-    for (const key of ['browserOrigins', 'authServer', 'refreshClientId'] as const) {
+    // A setting that would be silently ignored is a setting its operator believes in.
+    for (const key of BROWSER_ONLY_KEYS) {
       if (text(key) !== undefined) fail(key, 'is only used with --cookie-session');
     }
     return null;
@@ -99,11 +122,23 @@ export function resolveCookieSession(inputs: CookieSessionInputs): CookieSession
   if (!CLIENT_ID.test(refreshClientId)) fail('refreshClientId', 'must be a printable client_id');
   const sameSite = (text('cookieSameSite') ?? fileText('cookieSameSite') ?? 'lax').toLowerCase();
   if (sameSite !== 'lax' && sameSite !== 'strict') fail('cookieSameSite', 'must be lax or strict');
+  const fileReuse = file?.['refreshReuseMs'];
+  if (
+    fileReuse !== undefined &&
+    (typeof fileReuse !== 'number' ||
+      !Number.isSafeInteger(fileReuse) ||
+      fileReuse < 0 ||
+      fileReuse > 60_000)
+  ) {
+    failFile('cookieSession.refreshReuseMs must be a whole number from 0 to 60000');
+  }
+  const reuseDefault = typeof fileReuse === 'number' ? fileReuse : DEFAULT_REFRESH_REUSE_MS;
   return Object.freeze({
     browserOrigins: Object.freeze(browserOrigins),
     tokenEndpoint: `${url.origin}${url.pathname.replace(/\/+$/, '')}/oauth/token`,
     refreshClientId,
     refreshTimeoutMs: inputs.integer('refreshTimeoutMs', 5000, 100, 60_000),
+    refreshReuseMs: inputs.integer('refreshReuseMs', reuseDefault, 0, 60_000),
     accessSameSite: sameSite === 'strict' ? 'Strict' : 'Lax',
   });
 }
