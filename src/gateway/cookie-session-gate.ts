@@ -105,9 +105,11 @@ export async function authenticateWithSession(
   });
   return {
     result: second,
+    // No cookie outlives the session: the server says how long it has left. The access token
+    // may have been issued for longer than that, but its cookie need not stay past the end.
     setCookies: sessionSetCookies({
       accessToken: outcome.accessToken,
-      accessMaxAge: outcome.expiresIn,
+      accessMaxAge: Math.min(outcome.expiresIn, outcome.refreshExpiresIn ?? outcome.expiresIn),
       refreshToken: outcome.refreshToken,
       refreshMaxAge: outcome.refreshExpiresIn ?? DEFAULT_SESSION_SECONDS,
       csrf: jar.csrf,

@@ -25,6 +25,8 @@ export interface FakeAuthServer {
   mode: TokenMode;
   /** Milliseconds `/oauth/token` waits before answering (to make requests overlap). */
   delayMs: number;
+  /** `refresh_token_expires_in` of refreshes (the session's seconds left); null leaves it out. */
+  refreshExpiresIn: number | null;
   /** An access token of alice's cookie session; `expired` puts exp well past any tolerance. */
   accessToken(options?: { expired?: boolean; claims?: Record<string, unknown> }): string;
   close(): Promise<void>;
@@ -57,6 +59,7 @@ export async function startFakeAuthServer(): Promise<FakeAuthServer> {
     tokenCalls: [],
     mode: 'rotate',
     delayMs: 0,
+    refreshExpiresIn: null,
     accessToken,
     close: async () => {
       server.closeAllConnections();
@@ -92,6 +95,9 @@ export async function startFakeAuthServer(): Promise<FakeAuthServer> {
           expires_in: 300,
           refresh_token: `refresh-${counter}-${'r'.repeat(30)}`,
           scope: 'orders:read orders:write',
+          ...(fake.refreshExpiresIn === null
+            ? {}
+            : { refresh_token_expires_in: fake.refreshExpiresIn }),
         });
     }
   };

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveGatewayConfig } from '../../src/gateway/gateway-config.js';
 import { startGateway, type RunningGateway } from '../../src/gateway/start-gateway.js';
-import { CookieJar } from '../support/browser.js';
+import { CookieJar, setCookies } from '../support/browser.js';
 import {
   addUser,
   ISSUER,
@@ -66,6 +66,14 @@ afterAll(async () => {
   await harness.cleanup();
 });
 
+/** Max-Age of each session cookie the last browser login set. */
+let loginMaxAges: Record<string, string | true | undefined> = {};
+
+const maxAgesOf = (headers: Headers): Record<string, string | true | undefined> =>
+  Object.fromEntries(
+    setCookies(headers).map((cookie) => [cookie.name, cookie.attributes.get('max-age')]),
+  );
+
 async function browserLogin(): Promise<CookieJar> {
   const jar = new CookieJar();
   const response = await fetch(`${authUrl}/auth/browser/login`, {
@@ -78,6 +86,7 @@ async function browserLogin(): Promise<CookieJar> {
     body: JSON.stringify({ username: 'alice', password: PASSWORD }),
   });
   expect(response.status).toBe(204);
+  loginMaxAges = maxAgesOf(response.headers);
   jar.take(response.headers);
   return jar;
 }
@@ -136,6 +145,15 @@ describe('browser login, then the API through the gateway', () => {
     );
     expect(successors.size).toBe(1);
     expect([...successors][0]).not.toBe(refreshBefore);
+    // The cookies live as long as the server says: the access cookie as its token (60 s), the
+    // others as the session's time left, two minutes less than at login.
+    const sessionLeft = Number(loginMaxAges['__Host-tessera-refresh']);
+    expect(sessionLeft).toBeGreaterThan(120);
+    expect(maxAgesOf(answers[0]?.headers ?? new Headers())).toMatchObject({
+      '__Host-tessera-access': '60',
+      '__Host-tessera-refresh': String(sessionLeft - 120),
+      '__Host-tessera-csrf': String(sessionLeft - 120),
+    });
 
     // The browser keeps the new cookies; the session is alive at the auth server too.
     jar.take(answers[0]?.headers ?? new Headers());
@@ -146,5 +164,31 @@ describe('browser login, then the API through the gateway', () => {
       headers: { cookie: jar.header() },
     });
     expect(session.status).toBe(200);
+  });
+
+  it('refuses the access cookie of a session ended at the server, and does not refresh around it', async () => {
+    const jar = await browserLogin();
+    expect((await call(gateway.url, jar)).status).toBe(200);
+    // The user signs out at the auth server (another tab); this copy of the cookies lives on.
+    const logout = await fetch(`${authUrl}/auth/browser/logout`, {
+      method: 'POST',
+      headers: {
+        cookie: jar.header(),
+        origin: issuer,
+        'sec-fetch-site': 'same-origin',
+        'x-csrf-token': jar.get('__Host-tessera-csrf') ?? '',
+      },
+    });
+    expect(logout.status).toBe(204);
+    // The revocation reaches the gateway through the feed, within moments.
+    let answer = await call(gateway.url, jar);
+    for (let tries = 0; answer.status === 200 && tries < 100; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      answer = await call(gateway.url, jar);
+    }
+    expect(answer.status).toBe(401);
+    expect(answer.body['error']).toBe('invalid_token');
+    // A revoked token is not an expired one: no refresh was tried, so no cookie was touched.
+    expect(answer.headers.getSetCookie()).toEqual([]);
   });
 });

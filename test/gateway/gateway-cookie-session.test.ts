@@ -59,6 +59,7 @@ afterAll(async () => {
 beforeEach(() => {
   auth.mode = 'rotate';
   auth.delayMs = 0;
+  auth.refreshExpiresIn = null;
   auth.tokenCalls.length = 0;
   errors.length = 0;
 });
@@ -209,6 +210,40 @@ describe('gateway cookie sessions', () => {
     expect(csrf?.attributes.has('httponly')).toBe(false);
     // A response that sets a token is never cached.
     expect(answer.headers.get('cache-control')).toBe('private, no-store');
+  });
+
+  it("gives no cookie a longer life than the session's, as the auth server tells it", async () => {
+    const maxAges = (answer: Answer): Record<string, string | true | undefined> =>
+      Object.fromEntries(
+        setCookies(answer.headers).map((cookie) => [cookie.name, cookie.attributes.get('max-age')]),
+      );
+    // The session has 2 minutes left: the access token (300 s) may not outlive it.
+    auth.refreshExpiresIn = 120;
+    const ending = await call({
+      cookie: `${session(undefined, `life-${'m'.repeat(40)}`).cookie}; __Host-tessera-fgp=${FINGERPRINT}`,
+    });
+    expect(ending.status).toBe(200);
+    expect(maxAges(ending)).toMatchObject({
+      '__Host-tessera-access': '120',
+      '__Host-tessera-refresh': '120',
+      '__Host-tessera-csrf': '120',
+      '__Host-tessera-fgp': '120',
+    });
+    // Days left: the access cookie lives as long as its token, the others as the session.
+    auth.refreshExpiresIn = 5 * 86_400;
+    const long = await call(session(undefined, `long-${'m'.repeat(40)}`));
+    expect(maxAges(long)).toMatchObject({
+      '__Host-tessera-access': '300',
+      '__Host-tessera-refresh': String(5 * 86_400),
+      '__Host-tessera-csrf': String(5 * 86_400),
+    });
+    // A server that does not say: the token's lifetime, and 30 days.
+    auth.refreshExpiresIn = null;
+    const unsaid = await call(session(undefined, `unsaid-${'m'.repeat(40)}`));
+    expect(maxAges(unsaid)).toMatchObject({
+      '__Host-tessera-access': '300',
+      '__Host-tessera-refresh': String(30 * 86_400),
+    });
   });
 
   it('refreshes a session that has no access cookie left (it expired in the browser)', async () => {
