@@ -63,4 +63,22 @@ describe('middleware entries', () => {
     expect(pkg.peerDependenciesMeta['express']).toEqual({ optional: true });
     expect(pkg.peerDependenciesMeta['hono']).toEqual({ optional: true });
   });
+
+  it('tessera/verifier exports every piece docs/verifier.md names for assembling your own checks', async () => {
+    const docs = readFileSync(join(ROOT, 'docs', 'verifier.md'), 'utf8');
+    const promised = /((?:`\w+`(?:, | and )?)+)\s+are\s+exported from `tessera\/verifier`/.exec(
+      docs.replace(/\s+/g, ' '),
+    );
+    const names = [...(promised?.[1] ?? '').matchAll(/`(\w+)`/g)].map((match) => match[1] ?? '');
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'readTesseraCookies',
+        'checkRequestOrigin',
+        'checkCsrfToken',
+        'fingerprintMatches',
+      ]),
+    );
+    const entry = (await import('../../src/verifier/index.js')) as Record<string, unknown>;
+    for (const name of names) expect(typeof entry[name], name).toBe('function');
+  });
 });
