@@ -17,8 +17,12 @@ const localKey = randomBytes(32);
 let publicToken: string;
 let localToken: string;
 
-function verifier(revoked: (kid: string, jti: unknown) => boolean = () => false): PasetoVerifier {
+function verifier(
+  revoked: (kid: string, jti: unknown) => boolean = () => false,
+  cache: { maxEntries: number } | false = false,
+): PasetoVerifier {
   return new PasetoVerifier({
+    cache,
     issuer: ISSUER,
     audience: AUDIENCE,
     purposes: ['v4.public', 'v4.local'],
@@ -58,10 +62,19 @@ describe('PasetoVerifier', () => {
 
   it('refuses a revoked token, from the cache too', async () => {
     let revoked = false;
-    const v = verifier(() => revoked);
-    expect((await v.verifyAsync(localToken)).kid).toBe('l1');
-    revoked = true;
-    expect((await rejection(v.verifyAsync(localToken))).code).toBe('ERR_JWT_REVOKED');
+    const v = verifier(() => revoked, { maxEntries: 16 });
+    for (const presented of [publicToken, localToken]) {
+      revoked = false;
+      const first = await v.verifyAsync(presented);
+      // A hit hands back the very result the first call cached; a miss builds a new one.
+      expect(await v.verifyAsync(presented)).toBe(first);
+      // Revoked after it was cached: the hit must still ask.
+      revoked = true;
+      expect((await rejection(v.verifyAsync(presented))).code).toBe('ERR_JWT_REVOKED');
+    }
+    // Without a cache each call builds its own result: the identity above is the cache's.
+    const uncached = verifier();
+    expect(await uncached.verifyAsync(localToken)).not.toBe(await uncached.verifyAsync(localToken));
   });
 
   it('refuses keys without kid and purposes without keys at construction', () => {
