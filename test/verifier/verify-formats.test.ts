@@ -1,15 +1,17 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { createServer } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { generateSigningKey } from '../../src/keys/generate-signing-key.js';
 import type { SigningKey } from '../../src/keys/signing-key.js';
 import { encryptJwt } from '../../src/token/encrypted-token.js';
+import { JweDecrypter } from '../../src/token/jwe-decrypter.js';
 import { encryptPaseto, signPaseto } from '../../src/token/paseto-token.js';
 import { createVerifier, type Verifier } from '../../src/verifier/create-verifier.js';
 import type { VerifierOptions } from '../../src/verifier/verifier-options.js';
 import { TestClock } from '../support/forge.js';
 import { AUDIENCE, claims, ISSUER, NOW, NOW_MS, token } from '../support/jwt-fixture.js';
+import { waitFor } from '../support/server-fixture.js';
 
 let ed: SigningKey;
 const verifiers: Verifier[] = [];
@@ -221,52 +223,90 @@ describe('encrypted and PASETO tokens', () => {
     expect(await verifier.verifyAsync(bound, { allowBound: true })).toMatchObject({ ok: true });
   });
 
-  it('refuses revoked encrypted and PASETO tokens (jti, sub, kid) from the feed', async () => {
-    const events = [
-      { id: 1, kind: 'jti', value: 'revoked-jti' },
-      { id: 2, kind: 'kid', value: 'l1' },
-    ].map((e) => ({ ...e, at: NOW_MS, expires_at: NOW_MS + 3_600_000 }));
-    const server = createServer((request, response) => {
-      if (request.url?.startsWith('/revocations/stream') === true) {
-        response.writeHead(200, { 'content-type': 'text/event-stream' });
-        response.write(
-          events
-            .map((e) => `id: ${e.id}\nevent: revocation\ndata: ${JSON.stringify(e)}\n\n`)
-            .join('') + 'event: ready\ndata: {"cursor":2}\n\n',
-        );
-        return;
-      }
-      response.writeHead(200, { 'content-type': 'application/json' });
-      response.end(JSON.stringify({ events: [], cursor: 2 }));
+  it('refuses revoked encrypted and PASETO tokens (jti, sid, sub, kid), cached ones too', async () => {
+    const edOld = await generateSigningKey('EdDSA', { kid: 'ed-old' });
+    const pOld = generateKeyPairSync('ed25519');
+    const lOld = randomBytes(32);
+    // A `sub` event revokes the user's tokens issued before its time (ms), not those after.
+    const revokedBefore = NOW_MS + 1000;
+    const event = (kind: string, value: string) => ({
+      kind,
+      value,
+      at: kind === 'sub' ? revokedBefore : NOW_MS,
+      expires_at: NOW_MS + 3_600_000,
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const feed = await startFeed([
+      ...['jti', 'sid', 'sub'].map((kind) => event(kind, `revoked-${kind}`)),
+      ...['ed-old', 'p-old', 'l-old'].map((kid) => event('kid', kid)),
+    ]);
+    const decrypts = vi.spyOn(JweDecrypter.prototype, 'decrypt');
     try {
-      const verifier = make({ ...all(), revocations: { feed: `${base}/revocations/stream` } });
-      await verifier.ready();
-      const revokedJwe = await encryptJwt(token(ed, { jti: 'revoked-jti' }), recipientJwk);
-      const revokedPublic = await signPaseto(pasetoClaims({ jti: 'revoked-jti' }), pasetoPrivate, {
-        kid: 'p1',
+      const verifier = make({
+        ...all(),
+        jwks: { keys: [ed.getPublicJwk(), edOld.getPublicJwk()] },
+        paseto: {
+          publicKeys: [pasetoPublic, { ...pOld.publicKey.export({ format: 'jwk' }), kid: 'p-old' }],
+          localKeys: [
+            { kid: 'l1', key: localKey },
+            { kid: 'l-old', key: lOld },
+          ],
+        },
+        revocations: { feed: feed.url },
       });
-      const revokedKey = await encryptPaseto(pasetoClaims(), localKey, { kid: 'l1' });
-      for (const presented of [revokedJwe, revokedPublic, revokedKey]) {
-        expect(await verifier.verifyAsync(presented)).toMatchObject({
-          ok: false,
-          code: 'ERR_JWT_REVOKED',
-        });
+      await verifier.ready();
+      type Mint = (overrides: Record<string, unknown>, old?: boolean) => Promise<string>;
+      const formats: Record<string, Mint> = {
+        'jwt-encrypted': (c, old) => encryptJwt(token(old === true ? edOld : ed, c), recipientJwk),
+        'paseto-v4-public': (c, old) =>
+          old === true
+            ? signPaseto(pasetoClaims(c), pOld.privateKey.export({ format: 'jwk' }), {
+                kid: 'p-old',
+              })
+            : signPaseto(pasetoClaims(c), pasetoPrivate, { kid: 'p1' }),
+        'paseto-v4-local': (c, old) =>
+          old === true
+            ? encryptPaseto(pasetoClaims(c), lOld, { kid: 'l-old' })
+            : encryptPaseto(pasetoClaims(c), localKey, { kid: 'l1' }),
+      };
+      const refused = { ok: false, code: 'ERR_JWT_REVOKED' };
+      const late = [{ jti: 'late-jti' }, { sid: 'late-sid' }, { sub: 'late-sub' }];
+      const cached: string[] = [];
+      for (const [format, mint] of Object.entries(formats)) {
+        for (const kind of ['jti', 'sid', 'sub']) {
+          const presented = await mint({ [kind]: `revoked-${kind}` });
+          expect(await verifier.verifyAsync(presented), `${format} ${kind}`).toMatchObject(refused);
+        }
+        expect(await verifier.verifyAsync(await mint({}, true))).toMatchObject(refused);
+        // Issued after its user's revocation, or with ids not listed: accepted.
+        for (const live of [{ sub: 'revoked-sub', iat: NOW + 2 }, { sid: 'live-sid' }, {}]) {
+          expect(await verifier.verifyAsync(await mint(live))).toMatchObject({ ok: true, format });
+        }
+        for (const overrides of late) {
+          const presented = await mint(overrides);
+          const first = await verifier.verifyAsync(presented);
+          const calls = decrypts.mock.calls.length;
+          const second = await verifier.verifyAsync(presented);
+          // A hit: the same claims object, and no second decryption of the JWE.
+          expect(first.ok && second.ok && first.claims === second.claims).toBe(true);
+          expect(decrypts.mock.calls.length).toBe(calls);
+          cached.push(presented);
+        }
       }
-      expect(
-        (await verifier.verifyAsync(await signPaseto(pasetoClaims(), pasetoPrivate, { kid: 'p1' })))
-          .ok,
-      ).toBe(true);
+      // Revoked after they were cached; events apply in order, so the marker comes last.
+      for (const overrides of late) {
+        const [kind, value] = Object.entries(overrides)[0] as [string, string];
+        feed.push(event(kind, value));
+      }
+      feed.push(event('jti', 'marker'));
+      const marker = token(ed, { jti: 'marker' });
+      await waitFor('the marker revocation', async () => !(await verifier.verifyAsync(marker)).ok);
+      for (const presented of cached) {
+        expect(await verifier.verifyAsync(presented)).toMatchObject(refused);
+      }
       await verifier.close();
     } finally {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) =>
-        server.close(() => {
-          resolve();
-        }),
-      );
+      decrypts.mockRestore();
+      await feed.close();
     }
   });
 
@@ -284,3 +324,47 @@ describe('encrypted and PASETO tokens', () => {
     });
   }
 });
+
+/** A revocation feed and log that hold `initial` and can be sent more events later. */
+async function startFeed(initial: readonly Record<string, unknown>[]): Promise<{
+  url: string;
+  push: (event: Record<string, unknown>) => void;
+  close: () => Promise<void>;
+}> {
+  const events = initial.map((e, i) => ({ ...e, id: i + 1 }));
+  const streams = new Set<ServerResponse>();
+  const sse = (e: { id: number }) =>
+    `id: ${e.id}\nevent: revocation\ndata: ${JSON.stringify(e)}\n\n`;
+  const server = createServer((request, response) => {
+    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+    const after = Number(url.searchParams.get('after') ?? request.headers['last-event-id'] ?? 0);
+    const pending = events.filter((e) => e.id > after);
+    if (url.pathname === '/revocations/stream') {
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      response.write(
+        pending.map(sse).join('') + `event: ready\ndata: {"cursor":${events.length}}\n\n`,
+      );
+      streams.add(response);
+      return;
+    }
+    response.writeHead(200, { 'content-type': 'application/json' });
+    response.end(JSON.stringify({ events: pending, cursor: events.length }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url: `${base}/revocations/stream`,
+    push(event) {
+      const logged = { ...event, id: events.length + 1 };
+      events.push(logged);
+      for (const stream of streams) stream.write(sse(logged));
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => {
+          resolve();
+        });
+      }),
+  };
+}
