@@ -1,14 +1,16 @@
-import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { MASTER_KEY_ENV, MASTER_KEY_FILE } from '../../keys/master-key.js';
 import type { ServerConfig } from '../../server/server-config.js';
-import { openStore } from '../../store/open-store.js';
 import type { CliIo } from '../cli-io.js';
 import { settingName, type ResolvedSettings } from '../config-file.js';
 import { checkConfiguration, type Finding } from '../internal/doctor-checks.js';
 import { probeServer } from '../internal/doctor-probe.js';
+import {
+  readSigningKeyAlgorithms,
+  type KeyAlgorithm,
+} from '../internal/read-signing-key-algorithms.js';
 import { addServeOptions } from '../internal/serve-options.js';
 
 async function modeOf(path: string | null): Promise<number | null> {
@@ -21,17 +23,11 @@ async function modeOf(path: string | null): Promise<number | null> {
 }
 
 /** The signing keys' algorithms, if the store exists already (doctor never creates one). */
-async function keyAlgorithms(config: ServerConfig): Promise<{ kid: string; alg: string }[] | null> {
-  const isUrl = /^[a-z][a-z0-9+.-]+:/i.test(config.db);
-  if (!isUrl && !existsSync(config.db)) return null;
+async function keyAlgorithms(config: ServerConfig): Promise<KeyAlgorithm[] | null> {
   try {
-    const store = await openStore(config.db);
-    try {
-      return (await store.listSigningKeys()).map(({ kid, alg }) => ({ kid, alg }));
-    } finally {
-      await store.close();
-    }
+    return await readSigningKeyAlgorithms(config.db);
   } catch {
+    // An unreachable or unreadable store: the other findings still stand.
     return null;
   }
 }
