@@ -11,6 +11,7 @@ import type {
   RequestAuthenticator,
 } from '../verifier/http/request-authenticator.js';
 import { isCookieRefusal, readTesseraCookies } from '../verifier/http/request-cookies.js';
+import { formatChallenge } from '../verifier/http/www-authenticate.js';
 import type { CookieSessionConfig } from './internal/resolve-cookie-session.js';
 import {
   clearedSessionCookies,
@@ -23,6 +24,8 @@ import type { SessionRefresher } from './session-refresher.js';
 export interface CookieSessionParts {
   readonly config: CookieSessionConfig;
   readonly refresher: SessionRefresher;
+  /** `realm` of the Bearer challenges, as the authenticator was given it; default `tessera`. */
+  readonly realm?: string;
 }
 
 /** What authenticating a request gave, and the cookies to set on whatever answers it. */
@@ -88,7 +91,11 @@ export async function authenticateWithSession(
       const description = 'the session has ended; sign in again';
       return {
         result: authFailure(401, 'invalid_token', 'ERR_AUTH_SESSION_ENDED', description, {
-          'www-authenticate': `Bearer realm="tessera", error="invalid_token", error_description="${description}"`,
+          'www-authenticate': formatChallenge('Bearer', {
+            realm: session.realm ?? 'tessera',
+            error: 'invalid_token',
+            error_description: description,
+          }),
         }),
         setCookies: clearedSessionCookies(session.config.accessSameSite),
       };

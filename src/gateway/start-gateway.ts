@@ -21,6 +21,9 @@ import { createUpstreamForwarder } from './upstream-forwarder.js';
  */
 const MEMORY_REPLAY_MAX_ENTRIES = 1_000_000;
 
+/** `realm` of the gateway's Bearer challenges (RFC 6750 §3), the same in every answer. */
+const GATEWAY_REALM = 'tessera';
+
 /** Hooks and limits of {@link startGateway}; all optional. */
 export interface StartGatewayOptions {
   /** A request could not be served (upstream down or slow, checks unavailable); for the log. */
@@ -92,6 +95,7 @@ export async function startGateway(
     }
     const authenticator = createRequestAuthenticator({
       verifier,
+      realm: GATEWAY_REALM,
       dpop: replay === null ? false : { proofs: new DpopProofVerifier(), replay },
       cookies:
         config.cookieSession === null
@@ -103,6 +107,7 @@ export async function startGateway(
         ? null
         : {
             config: config.cookieSession,
+            realm: GATEWAY_REALM,
             refresher: createSessionRefresher({
               tokenEndpoint: config.cookieSession.tokenEndpoint,
               clientId: config.cookieSession.refreshClientId,

@@ -279,6 +279,9 @@ describe('gateway cookie sessions', () => {
       error: 'invalid_token',
       error_description: 'the session has ended; sign in again',
     });
+    expect(answer.headers.get('www-authenticate')).toBe(
+      'Bearer realm="tessera", error="invalid_token", error_description="the session has ended; sign in again"',
+    );
     const cleared = setCookies(answer.headers);
     expect(cleared.map((cookie) => cookie.name).sort()).toEqual([
       '__Host-tessera-access',

@@ -67,8 +67,10 @@ export type AuthenticationResult = AuthenticationSuccess | AuthenticationFailure
 
 /** Options of {@link createRequestAuthenticator}. */
 export interface RequestAuthenticatorOptions {
-  /** Verifies the token: keys, claims and revocations (see `createVerifier`). */
-  /** With `status`, a verifier still loading its keys or revocations answers 503, not 401. */
+  /**
+   * Verifies the token: keys, claims and revocations (see `createVerifier`). With `status`, a
+   * verifier still loading its keys or revocations answers 503, not 401.
+   */
   readonly verifier: Pick<Verifier, 'verifyAsync'> & Partial<Pick<Verifier, 'status'>>;
   /**
    * DPoP proof checks (RFC 9449), or `false` to accept bearer tokens only: then a DPoP-bound
