@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,10 +32,10 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function attack(flaws: VulnerableFlaws): Promise<AttackReport> {
+async function attack(flaws: VulnerableFlaws, keyPem?: string): Promise<AttackReport> {
   const api = await startVulnerableApi(flaws);
   apis.push(api);
-  await writeFile(keyFile, api.privateKeyPem, { mode: 0o600 });
+  await writeFile(keyFile, keyPem ?? api.privateKeyPem, { mode: 0o600 });
   return runAttack({
     url: api.url,
     token: api.issueToken(),
@@ -131,6 +132,18 @@ describe('tessera attack against a deliberately vulnerable API', () => {
     expect(formatReportText(report)).toMatch(
       /^FETCHED\s+embedded-key\/jku-attacker-url .*FETCHED the attacker URL/m,
     );
+  }, 60_000);
+
+  it('is untested (exit 2) when --key is not the key that signs the tokens', async () => {
+    const wrong = generateKeyPairSync('rsa', { modulusLength: 2048 })
+      .privateKey.export({ type: 'pkcs8', format: 'pem' })
+      .toString();
+    const report = await attack({}, wrong);
+    expect(report.results.find((result) => result.isControl === true)?.outcome).toBe('refused');
+    expect(idsWith(report, 'accepted')).toEqual([]);
+    expect(report.verdict).toBe('untested');
+    expect(report.problem).toMatch(/--key is not the key that signs the target's tokens/);
+    expect(exitCodeOfReport(report)).toBe(2);
   }, 60_000);
 
   it('never prints the valid token, as text or JSON', async () => {

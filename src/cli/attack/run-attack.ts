@@ -126,6 +126,17 @@ export async function runAttack(options: AttackOptions): Promise<AttackReport> {
   const unanswered = results.filter((result) => result.outcome === 'no-answer').length;
   const report = { ...base, baseline, refusal, results, skipped, finalCheck };
   if (found) return { ...report, verdict: 'vulnerable' };
+  const control = results.find((result) => result.isControl === true);
+  if (control !== undefined && control.outcome !== 'accepted') {
+    // The real-key attacks were refused, but so was the same token re-signed unchanged: the
+    // refusals come from the wrong key, not from the target's claim checks.
+    return {
+      ...report,
+      verdict: 'untested',
+      problem:
+        "--key is not the key that signs the target's tokens: the control re-signed with it was refused, so the real-key attacks prove nothing",
+    };
+  }
   if (!isSuccess(finalCheck)) {
     return {
       ...report,
