@@ -7,6 +7,7 @@ import type { Store } from '../store/store.js';
 import type { Clock } from '../token/clock.js';
 import type { JwtVerifier } from '../token/verify-jwt.js';
 import type { DpopContext } from './dpop-context.js';
+import type { ServerMetrics } from './operations/server-metrics.js';
 import type { ServerConfig } from './server-config.js';
 import type { SigningKeyManager } from './signing-keys.js';
 
@@ -29,4 +30,6 @@ export interface ServerContext {
   readonly dpop: DpopContext;
   /** Keys of the CSRF tokens and sidecar fingerprints of browser sessions (docs/browser.md). */
   readonly browserKeys: BrowserBindingKeys;
+  /** Prometheus counters; the session service counts refreshes into it as they happen. */
+  readonly metrics: ServerMetrics;
 }

@@ -5,7 +5,8 @@ import type { RevocationLogReader } from '../revocation/revocation-follower.js';
 import { deriveBrowserBindingKeys } from '../sessions/browser-binding-keys.js';
 import { LoginThrottle } from '../sessions/login-throttle.js';
 import { PasswordHasher } from '../sessions/password-hasher.js';
-import { SessionService } from '../sessions/session-service.js';
+import { MeteredSessionService } from './operations/metered-session-service.js';
+import { ServerMetrics } from './operations/server-metrics.js';
 import { FIRST_PARTY_CLIENT_ID } from '../sessions/auth-policy.js';
 import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
@@ -112,29 +113,36 @@ export async function startServer(
       clock,
       isRevoked: (claims, header, kid) => denylist.isRevoked(claims, header, kid),
     });
-    const sessions = new SessionService({
-      store,
-      signingKeys: keys,
-      sealer,
-      passwords: options.passwords ?? new PasswordHasher(),
-      throttle: new LoginThrottle({
+    // Made before the sessions so that they count every refresh, whichever route asked.
+    const metrics = new ServerMetrics({ denylist, freshness, follower, config });
+    const sessions = new MeteredSessionService(
+      {
+        store,
+        signingKeys: keys,
+        sealer,
+        passwords: options.passwords ?? new PasswordHasher(),
+        throttle: new LoginThrottle({
+          clock,
+          ...(runtime.throttleStore === undefined ? {} : { store: runtime.throttleStore }),
+        }),
+        policy: {
+          issuer: config.issuer,
+          audience: config.audience,
+          firstPartyClientId: FIRST_PARTY_CLIENT_ID,
+          accessTokenTtlSeconds: config.accessTokenTtlSeconds,
+          sessionIdleSeconds: config.sessionIdleSeconds,
+          sessionAbsoluteSeconds: config.sessionAbsoluteSeconds,
+          refreshGraceSeconds: config.refreshGraceSeconds,
+          clockToleranceSeconds: config.clockToleranceSeconds,
+        },
         clock,
-        ...(runtime.throttleStore === undefined ? {} : { store: runtime.throttleStore }),
-      }),
-      policy: {
-        issuer: config.issuer,
-        audience: config.audience,
-        firstPartyClientId: FIRST_PARTY_CLIENT_ID,
-        accessTokenTtlSeconds: config.accessTokenTtlSeconds,
-        sessionIdleSeconds: config.sessionIdleSeconds,
-        sessionAbsoluteSeconds: config.sessionAbsoluteSeconds,
-        refreshGraceSeconds: config.refreshGraceSeconds,
-        clockToleranceSeconds: config.clockToleranceSeconds,
+        afterRevocation,
+        browserKeys,
       },
-      clock,
-      afterRevocation,
-      browserKeys,
-    });
+      (outcome) => {
+        metrics.countRefresh(outcome);
+      },
+    );
     const context: ServerContext = {
       config,
       store,
@@ -148,6 +156,7 @@ export async function startServer(
       clock,
       dpop: dpopContext.dpop,
       browserKeys,
+      metrics,
     };
     const app = await buildApp(context, options.logger ?? false);
     runtime.attachLog(app.log);

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/start-server.js';
+import { CookieJar } from '../support/browser.js';
 import {
   addClient,
+  ISSUER,
   addUser,
   basic,
   login,
@@ -16,6 +18,8 @@ import { METRICS_TOKEN, OperationsHarness, parseMetrics } from './operations-fix
 
 // /metrics: off without a token, refused with a wrong one, and every counter it exposes moves
 // after the real requests that should move it.
+
+const REFRESH_COOKIE = '__Host-tessera-refresh';
 
 const harness = new OperationsHarness();
 let server: RunningServer;
@@ -115,6 +119,56 @@ describe('counters move after real requests', () => {
     expect((await refresh(url, tokens.refreshToken)).status).toBe(400);
     const later = await scrape();
     expect(delta(after, later, 'tessera_refresh_reuse_detected_total')).toBe(0);
+  });
+
+  it('counts cookie-mode refreshes and the reuse that ends a browser session', async () => {
+    // No grace window, so presenting the spent refresh cookie again is reuse at once.
+    const browser = await harness.start({
+      metricsToken: METRICS_TOKEN,
+      flags: { refreshGraceSeconds: '0' },
+    });
+    await addUser(browser, 'carol');
+    const login = await fetch(`${browser.url}/auth/browser/login`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        origin: ISSUER,
+        'sec-fetch-site': 'same-origin',
+      },
+      body: JSON.stringify({ username: 'carol', password: PASSWORD }),
+    });
+    expect(login.status).toBe(204);
+    const jar = new CookieJar();
+    jar.take(login.headers);
+    const spent = jar.get(REFRESH_COOKIE) ?? '';
+    const scrapeBrowser = async (): Promise<Map<string, number>> =>
+      parseMetrics(
+        await (
+          await fetch(`${browser.url}/metrics`, {
+            headers: { authorization: `Bearer ${METRICS_TOKEN}` },
+          })
+        ).text(),
+      );
+    const before = await scrapeBrowser();
+    // Only the refresh cookie: the page refreshes transparently (a rotation).
+    const rotated = await fetch(`${browser.url}/account`, {
+      headers: { cookie: `${REFRESH_COOKIE}=${spent}` },
+      redirect: 'manual',
+    });
+    expect(rotated.status).toBe(200);
+    const middle = await scrapeBrowser();
+    expect(delta(before, middle, 'tessera_refreshes_total{outcome="ok"}')).toBe(1);
+    expect(delta(before, middle, 'tessera_refreshes_total{outcome="failed"}')).toBe(0);
+    // The spent refresh cookie again: reuse, and the session ends everywhere.
+    const reused = await fetch(`${browser.url}/account`, {
+      headers: { cookie: `${REFRESH_COOKIE}=${spent}` },
+      redirect: 'manual',
+    });
+    expect(reused.status).not.toBe(200);
+    const after = await scrapeBrowser();
+    expect(delta(middle, after, 'tessera_refreshes_total{outcome="failed"}')).toBe(1);
+    expect(delta(middle, after, 'tessera_refresh_reuse_detected_total')).toBe(1);
+    expect(delta(middle, after, 'tessera_revocations_total{kind="sid"}')).toBe(1);
   });
 
   it('counts revocations by kind and shows the denylist size', async () => {

@@ -1,7 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { SESSION_END_REASONS } from '../../store/session-end-reasons.js';
 import { TokenError } from '../../token/errors.js';
-import { hashOpaqueToken } from '../../token/opaque-token.js';
 import { parseAuthorization } from '../../verifier/http/authorization-header.js';
 import type { ServerContext } from '../server-context.js';
 import type { LoginOutcome, ServerMetrics } from './server-metrics.js';
@@ -22,7 +20,8 @@ const UNMATCHED = 'unmatched';
 
 /**
  * Count what the server's answers say, from the outside of the routes: the route template,
- * the status and the `error` code of the body. The routes stay unaware of metrics.
+ * the status and the `error` code of the body. The routes stay unaware of metrics. Refreshes
+ * are counted by the session service itself (`MeteredSessionService`), in both modes.
  *
  * Counting happens in `onSend`, before the answer leaves, so a scrape that follows a request
  * always sees it; the request-rate histogram is fed in `onResponse`.
@@ -32,7 +31,7 @@ const UNMATCHED = 'unmatched';
  */
 export function installMetricsHooks(
   app: FastifyInstance,
-  context: Pick<ServerContext, 'verifier' | 'store' | 'follower' | 'clock'>,
+  context: Pick<ServerContext, 'verifier' | 'follower'>,
   metrics: ServerMetrics,
 ): void {
   const unsubscribe = context.follower.subscribe((event) => {
@@ -54,12 +53,6 @@ export function installMetricsHooks(
     const grantType = route === TOKEN_ROUTE ? grantTypeOf(request.body) : null;
     if (grantType !== null) {
       metrics.tokenGrants.inc({ grant_type: grantType, outcome: status < 400 ? 'ok' : 'failed' });
-    }
-    if (grantType === 'refresh_token') {
-      metrics.refreshes.inc({ outcome: status < 400 ? 'ok' : 'failed' });
-      if (error === 'invalid_grant' && (await endedForReuse(request, reply, context))) {
-        metrics.reuseDetections.inc();
-      }
     }
     const code = route === METRICS_ROUTE ? null : verifyFailureCode(request, reply, error, context);
     if (code !== null) metrics.verifyFailures.inc({ code });
@@ -100,43 +93,6 @@ function errorCodeOf(payload: unknown): string | null {
   } catch {
     return null;
   }
-}
-
-/**
- * Whether this failed refresh was a reuse: the presented token's session has just been ended
- * for reuse (RFC 9700 §4.14.2). Read from the store because the route answers every refresh
- * failure alike (`invalid_grant`), as it should on the wire. Only failed refreshes pay the
- * two lookups.
- */
-async function endedForReuse(
-  request: FastifyRequest,
-  reply: FastifyReply,
-  context: Pick<ServerContext, 'store' | 'clock'>,
-): Promise<boolean> {
-  const body = request.body;
-  if (typeof body !== 'object' || body === null) return false;
-  const token = (body as Record<string, unknown>)['refresh_token'];
-  if (typeof token !== 'string' || token === '') return false;
-  try {
-    const record = await context.store.findRefreshToken(hashOpaqueToken(token));
-    if (record === null) return false;
-    const session = await context.store.findSession(record.sessionId);
-    return (
-      session !== null &&
-      session.endReason === SESSION_END_REASONS.refreshReuse &&
-      session.endedAt !== null &&
-      session.endedAt >= requestStart(reply, context)
-    );
-  } catch (error) {
-    // Metrics never turn an answer into a failure.
-    request.log.debug({ err: error }, 'reuse check for metrics failed');
-    return false;
-  }
-}
-
-/** When the request began on the server's clock (Fastify keeps only a monotonic start). */
-function requestStart(reply: FastifyReply, context: Pick<ServerContext, 'clock'>): number {
-  return context.clock.now() - Math.ceil(reply.elapsedTime) - 1;
 }
 
 /**

@@ -35,7 +35,7 @@ export function registerOperationsRoutes(app: FastifyInstance, context: ServerCo
     reply.header(REQUEST_ID_HEADER, request.id);
   });
 
-  const metrics = new ServerMetrics(context);
+  const { metrics } = context;
   metricsByApp.set(app, metrics);
   installMetricsHooks(app, context, metrics);
 

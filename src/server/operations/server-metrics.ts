@@ -5,7 +5,7 @@ import type { ServerContext } from '../server-context.js';
 /** Outcomes of a login, as `tessera_logins_total{outcome}` counts them. */
 export type LoginOutcome = 'success' | 'invalid_credentials' | 'throttled' | 'error';
 
-/** Outcomes of a refresh-token grant, as `tessera_refreshes_total{outcome}` counts them. */
+/** Outcomes of a refresh (grant or cookie mode), as `tessera_refreshes_total{outcome}` counts them. */
 export type RefreshOutcome = 'ok' | 'failed';
 
 /**
@@ -40,7 +40,7 @@ export class ServerMetrics {
     });
     this.refreshes = new Counter({
       name: 'tessera_refreshes_total',
-      help: 'Refresh-token grants by outcome (ok, failed).',
+      help: 'Refresh-token rotations (/oauth/token and cookie mode) by outcome (ok, failed).',
       labelNames: ['outcome'],
       registers,
     });
@@ -82,11 +82,23 @@ export class ServerMetrics {
     });
     // Every kind shows from the first scrape, at zero, so a rate() over it is never empty.
     for (const kind of REVOCATION_KINDS) this.revocations.inc({ kind }, 0);
-    for (const outcome of ['success', 'invalid_credentials', 'throttled'] as const)
+    for (const outcome of ['success', 'invalid_credentials', 'throttled', 'error'] as const)
       this.logins.inc({ outcome }, 0);
     for (const outcome of ['ok', 'failed'] as const) this.refreshes.inc({ outcome }, 0);
     this.#registerStateGauges(context);
     collectDefaultMetrics({ register: this.registry });
+  }
+
+  /**
+   * Count one refresh the session service finished, in either mode; `reused` is a refusal
+   * that also ended its session everywhere.
+   *
+   * @example
+   * metrics.countRefresh('reused');
+   */
+  countRefresh(outcome: RefreshOutcome | 'reused'): void {
+    this.refreshes.inc({ outcome: outcome === 'ok' ? 'ok' : 'failed' });
+    if (outcome === 'reused') this.reuseDetections.inc();
   }
 
   #registerStateGauges(
