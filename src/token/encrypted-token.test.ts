@@ -341,6 +341,13 @@ describe('opt-in algorithms', () => {
     expect(() => new JweDecrypter({ keys: [weak] })).toThrow(/2048/);
     expect(() => new JweDecrypter({ keys: [{ ...ecPrivate, use: 'sig' }] })).toThrow(TypeError);
     expect(() => new JweDecrypter({ keys: [ecPublic] })).toThrow(TypeError);
+  });
+
+  it('refuses RSA decryption keys over 4096 bits: each forged token costs a private-key operation', () => {
+    const rsa = (bits: number) =>
+      generateKeyPairSync('rsa', { modulusLength: bits }).privateKey.export({ format: 'jwk' });
+    expect(() => new JweDecrypter({ keys: [rsa(4096 + 64)] })).toThrow(/4096/);
+    expect(() => new JweDecrypter({ keys: [rsa(4096)] })).not.toThrow();
     expect(() => new JweDecrypter({ keys: [withoutKid(ecPrivate), rsaPrivate] })).toThrow(/kid/);
   });
 });
