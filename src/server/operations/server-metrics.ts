@@ -1,12 +1,23 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { REVOCATION_KINDS } from '../../revocation/revocation-event.js';
-import type { ServerContext } from '../server-context.js';
+import type { Denylist } from '../../revocation/denylist.js';
+import type { RevocationFollower } from '../../revocation/revocation-follower.js';
+import type { RevocationFreshness } from '../../revocation/revocation-freshness.js';
+import type { ServerConfig } from '../server-config.js';
 
 /** Outcomes of a login, as `tessera_logins_total{outcome}` counts them. */
 export type LoginOutcome = 'success' | 'invalid_credentials' | 'throttled' | 'error';
 
 /** Outcomes of a refresh (grant or cookie mode), as `tessera_refreshes_total{outcome}` counts them. */
 export type RefreshOutcome = 'ok' | 'failed';
+
+/** What the gauges read when scraped (the server context's parts, named here to avoid a cycle). */
+export interface MetricsSources {
+  readonly denylist: Denylist;
+  readonly freshness: RevocationFreshness;
+  readonly follower: RevocationFollower;
+  readonly config: Pick<ServerConfig, 'maxStalenessSeconds'>;
+}
 
 /**
  * The server's Prometheus metrics, in a registry of its own (not prom-client's global one),
@@ -30,7 +41,7 @@ export class ServerMetrics {
   readonly requests: Counter<'method' | 'route' | 'status'>;
   readonly requestDuration: Histogram<'method' | 'route'>;
 
-  constructor(context: Pick<ServerContext, 'denylist' | 'freshness' | 'follower' | 'config'>) {
+  constructor(context: MetricsSources) {
     const registers = [this.registry];
     this.logins = new Counter({
       name: 'tessera_logins_total',
@@ -101,9 +112,7 @@ export class ServerMetrics {
     if (outcome === 'reused') this.reuseDetections.inc();
   }
 
-  #registerStateGauges(
-    context: Pick<ServerContext, 'denylist' | 'freshness' | 'follower' | 'config'>,
-  ): void {
+  #registerStateGauges(context: MetricsSources): void {
     const { denylist, freshness, follower, config } = context;
     const registers = [this.registry];
     new Gauge({
