@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { isLogLevel, LOG_LEVELS, type LogLevel } from '../server/operations/log-options.js';
+import { jsonErrorPosition } from './internal/json-error-position.js';
 import {
   ConfigError,
   resolveServerConfig,
@@ -90,8 +91,12 @@ export async function readConfigFile(path: string): Promise<Raw> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
-  } catch (error) {
-    throw new ConfigError(`${path} is not valid JSON: ${(error as Error).message}`);
+  } catch {
+    // Only the position: V8's own message may quote the file, and with it a password.
+    const at = jsonErrorPosition(text);
+    throw new ConfigError(
+      `${path} is not valid JSON${at === null ? '' : ` (line ${at.line}, column ${at.column})`}`,
+    );
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new ConfigError(`${path} must hold a JSON object of settings`);
@@ -119,9 +124,22 @@ function isRelativePath(value: string): boolean {
   return value !== '' && !isAbsolute(value) && !/^[a-z][a-z0-9+.-]+:/i.test(value);
 }
 
+/** A JSON value's type in words, never the value: `a string`, `an array holding an object`. */
+function typeOfValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) {
+    const odd: unknown = (value as unknown[]).find((item) => typeof item !== 'string');
+    return odd === undefined ? 'an array' : `an array holding ${typeOfValue(odd)}`;
+  }
+  if (typeof value === 'object') return 'an object';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'a whole number' : 'a fraction';
+  return `a ${typeof value}`;
+}
+
 function fileValue(path: string, key: string, kind: Kind, value: unknown): string | boolean {
   const wrong = (expected: string): ConfigError =>
-    new ConfigError(`${path}: "${key}" must be ${expected}, got ${JSON.stringify(value)}`);
+    // Only the type of what was given: the value itself may be a secret (a password in a URL).
+    new ConfigError(`${path}: "${key}" must be ${expected}, got ${typeOfValue(value)}`);
   switch (kind) {
     case 'number':
       if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw wrong('a whole number');

@@ -78,7 +78,7 @@ describe('mistakes in the file', () => {
     [
       'a string for a number',
       { accessTokenTtlSeconds: '600' },
-      /"accessTokenTtlSeconds" must be a whole number, got "600"/,
+      /"accessTokenTtlSeconds" must be a whole number, got a string/,
     ],
     ['a fraction', { port: 40.5 }, /"port" must be a whole number/],
     ['a string for a boolean', { dpopNonce: 'yes' }, /"dpopNonce" must be true or false/],
@@ -91,7 +91,7 @@ describe('mistakes in the file', () => {
     ],
     ['an unknown log level', { logLevel: 'loud' }, /"logLevel" in .* must be one of trace/],
     ['not an object', [1, 2], /must hold a JSON object/],
-    ['not JSON', '{ port: 1 }', /is not valid JSON/],
+    ['not JSON', '{ port: 1 }', /is not valid JSON \(line 1, column 3\)$/],
   ];
   for (const [what, contents, message] of cases) {
     it(`refuses ${what}, naming the file and key`, async () => {
@@ -99,6 +99,46 @@ describe('mistakes in the file', () => {
       expect(error).toBeInstanceOf(ConfigError);
       expect((error as Error).message).toMatch(message);
       expect((error as Error).message).toContain(dir);
+    });
+  }
+
+  const SECRET = 'hunter2-secret-password';
+  const leaks: [string, string, RegExp][] = [
+    [
+      'a secret in a list of the wrong type',
+      JSON.stringify({ trustProxy: ['10.0.0.1', { url: `redis://app:${SECRET}@cache:6379` }] }),
+      /"trustProxy" must be an array of strings, got an array holding an object$/,
+    ],
+    [
+      'a secret as a number',
+      JSON.stringify({ port: `redis://app:${SECRET}@cache` }),
+      /"port" must be a whole number, got a string$/,
+    ],
+    [
+      'a secret in a boolean',
+      JSON.stringify({ dpopNonce: [SECRET] }),
+      /"dpopNonce" must be true or false, got an array$/,
+    ],
+    [
+      'a syntax error after a secret',
+      `{\n  "redis": "redis://app:${SECRET}@cache:6379"\n  "port": 1\n}`,
+      /is not valid JSON \(line 3, column 3\)$/,
+    ],
+    [
+      'a syntax error inside a secret (a raw newline in a string)',
+      `{"redis": "redis://app:${SECRET}\n@cache"}`,
+      /is not valid JSON \(line 1, column 47\)$/,
+    ],
+    ['a bad literal', `{"dpopNonce": tru, "x": "${SECRET}"}`, /\(line 1, column 18\)$/],
+    ['a truncated file', `{"redis": "${SECRET}`, /\(line 1, column 35\)$/],
+  ];
+  for (const [what, contents, message] of leaks) {
+    it(`never repeats the file's contents: ${what}`, async () => {
+      const error = await settingsFrom(contents).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as Error).message).toMatch(message);
+      expect((error as Error).message).not.toContain(SECRET);
+      expect((error as Error).message).not.toContain('hunter2');
     });
   }
 
