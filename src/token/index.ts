@@ -47,6 +47,7 @@ export {
   NestedJwtVerifier,
   type NestedJwtVerifierOptions,
 } from './nested-jwt-verifier.js';
+export type { VerifiedFormat } from './multi-format-verifier.js';
 export { decodeBase64Url, encodeBase64Url, isBase64UrlSegment } from './base64url.js';
 export { systemClock, type Clock } from './clock.js';
 export {

@@ -4,11 +4,20 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { generateSigningKey } from '../../src/keys/generate-signing-key.js';
 import type { SigningKey } from '../../src/keys/signing-key.js';
-import { encryptJwt } from '../../src/token/encrypted-token.js';
-import { JweDecrypter } from '../../src/token/jwe-decrypter.js';
-import { encryptPaseto, signPaseto } from '../../src/token/paseto-token.js';
-import { createVerifier, type Verifier } from '../../src/verifier/create-verifier.js';
-import type { VerifierOptions } from '../../src/verifier/verifier-options.js';
+// From the package's root entry, as users import them.
+import {
+  createVerifier,
+  encryptJwt,
+  encryptPaseto,
+  JweDecrypter,
+  NestedJwtVerifier,
+  PasetoVerifier,
+  signPaseto,
+  type Verifier,
+  type VerifierOptions,
+} from '../../src/index.js';
+import { NestedJwtVerifier as NestedFromModule } from '../../src/token/nested-jwt-verifier.js';
+import { PasetoVerifier as PasetoFromModule } from '../../src/token/paseto-verifier.js';
 import { TestClock } from '../support/forge.js';
 import { AUDIENCE, claims, ISSUER, NOW, NOW_MS, token } from '../support/jwt-fixture.js';
 import { waitFor } from '../support/server-fixture.js';
@@ -43,6 +52,11 @@ function make(options: Partial<VerifierOptions> = {}): Verifier {
 // ERR_TOKEN_NEEDS_ASYNC, and the plain JWS path is unchanged unless encryption is required.
 
 describe('encrypted and PASETO tokens', () => {
+  it('come with their API from the root entry', () => {
+    expect(NestedJwtVerifier).toBe(NestedFromModule);
+    expect(PasetoVerifier).toBe(PasetoFromModule);
+  });
+
   const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const decryptionJwk = { ...ec.privateKey.export({ format: 'jwk' }), kid: 'orders-enc' };
   const recipientJwk = { ...ec.publicKey.export({ format: 'jwk' }), kid: 'orders-enc' };
