@@ -66,15 +66,50 @@ export class TargetClient {
     } catch (error) {
       throw new Error(`cannot fetch ${url}: ${describeFailure(error, this.#options.timeoutMs)}`);
     }
-    const text = await response.text();
-    if (response.status !== 200) throw new Error(`${url} answered ${response.status}`);
-    if (text.length > MAX_JWKS_BYTES) throw new Error(`${url} is larger than 1 MiB`);
+    if (response.status !== 200) {
+      await response.body?.cancel();
+      throw new Error(`${url} answered ${response.status}`);
+    }
+    const text = await readBounded(response, url, this.#options.timeoutMs);
     try {
       return JSON.parse(text);
     } catch {
       throw new Error(`${url} is not JSON`);
     }
   }
+}
+
+/**
+ * The body as text, refused as soon as it is known to pass {@link MAX_JWKS_BYTES}: from its
+ * declared length before reading anything, or while reading one without a length (chunked),
+ * so a huge or endless answer costs at most a little over 1 MiB.
+ */
+async function readBounded(response: Response, url: string, timeoutMs: number): Promise<string> {
+  const declared = Number(response.headers.get('content-length') ?? Number.NaN);
+  if (declared > MAX_JWKS_BYTES) {
+    await response.body?.cancel();
+    throw new Error(`${url} is larger than 1 MiB`);
+  }
+  if (response.body === null) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader: ReadableStreamDefaultReader<Uint8Array> = response.body.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > MAX_JWKS_BYTES) break;
+      chunks.push(value);
+    }
+  } catch (error) {
+    throw new Error(`cannot fetch ${url}: ${describeFailure(error, timeoutMs)}`);
+  }
+  if (size > MAX_JWKS_BYTES) {
+    await reader.cancel();
+    throw new Error(`${url} is larger than 1 MiB`);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** The `error` parameter of a Bearer challenge, cut short and limited to safe characters. */
