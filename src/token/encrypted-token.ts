@@ -40,12 +40,23 @@ export const DEFAULT_JWE_CONTENT_ALGORITHMS: readonly JweContentAlgorithm[] = Ob
   'A256GCM',
 ]);
 
-/** True when `value` names a key management algorithm Tessera knows. */
+/**
+ * True when `value` names a key management algorithm Tessera knows (never `RSA1_5`).
+ *
+ * @example
+ * if (!isJweKeyAlgorithm(header.alg)) throw new Error('unsupported alg');
+ */
 export function isJweKeyAlgorithm(value: unknown): value is JweKeyAlgorithm {
   return typeof value === 'string' && (JWE_KEY_ALGORITHMS as readonly string[]).includes(value);
 }
 
-/** True when `value` names a content encryption algorithm Tessera knows. */
+/**
+ * True when `value` names a content encryption algorithm Tessera knows.
+ *
+ * @example
+ * isJweContentAlgorithm('A256GCM'); // true
+ * isJweContentAlgorithm('A128CBC-HS256'); // false
+ */
 export function isJweContentAlgorithm(value: unknown): value is JweContentAlgorithm {
   return typeof value === 'string' && (JWE_CONTENT_ALGORITHMS as readonly string[]).includes(value);
 }

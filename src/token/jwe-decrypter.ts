@@ -47,11 +47,21 @@ const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 /** Header parameters that carry or point at a key: never trusted (RFC 8725 §3.10). */
 const KEY_CARRYING_PARAMETERS = ['jwk', 'jku', 'x5u', 'x5c'] as const;
 /**
- * RFC 7518 §4.8.1.2 asks for at least 1000 iterations. The ceiling bounds the work one forged
- * token can cause: PBKDF2-SHA512 at 10 000 iterations took about 10 ms here, and every
- * token's `p2c` is chosen by whoever sent it (a cheap way to burn CPU otherwise).
+ * Fewest PBES2 iterations (`p2c`) a token may name: RFC 7518 §4.8.1.2 asks for at least 1000.
+ *
+ * @example
+ * new JweDecrypter({ keys: [passwordJwk], keyAlgorithms: ['PBES2-HS512+A256KW'], maxPbes2Count: MIN_PBES2_COUNT });
  */
 export const MIN_PBES2_COUNT = 1000;
+/**
+ * Most PBES2 iterations (`p2c`) a token may name, and the highest `maxPbes2Count` accepted.
+ * Every token's `p2c` is chosen by whoever sent it, and each iteration is work done before the
+ * token is known to be authentic: PBKDF2-SHA512 at 10 000 iterations took about 10 ms on our
+ * test machine, so the ceiling bounds what one forged token can cost.
+ *
+ * @example
+ * new JweDecrypter({ keys: [passwordJwk], keyAlgorithms: ['PBES2-HS512+A256KW'], maxPbes2Count: MAX_PBES2_COUNT });
+ */
 export const MAX_PBES2_COUNT = 10_000;
 const DEFAULT_MAX_TOKEN_BYTES = 16_384;
 const MAX_MAX_TOKEN_BYTES = 65_536;

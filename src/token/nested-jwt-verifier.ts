@@ -74,7 +74,14 @@ export class NestedJwtVerifier {
   }
 }
 
-/** True when `token` has the shape of a compact JWE: five segments (RFC 7516 §7.1). */
+/**
+ * True when `token` has the shape of a compact JWE: five segments (RFC 7516 §7.1). Only the
+ * count of dots is looked at; the decrypter checks the rest.
+ *
+ * @example
+ * isCompactJwe('a.b.c.d.e'); // true
+ * isCompactJwe(jws); // false: three segments
+ */
 export function isCompactJwe(token: string): boolean {
   // Four dots and no more; cheaper than a split, and a JWS has two.
   let dots = 0;

@@ -61,7 +61,13 @@ export async function encryptPaseto(
   return encryptV4Local(createV4LocalKey(key), toPasetoClaims(claims), produceOptions(options));
 }
 
-/** The raw Ed25519 public key of a JWK (public or private), for a v4.public verifier. */
+/**
+ * The raw Ed25519 public key of a JWK (public or private), for a v4.public verifier.
+ *
+ * @throws TypeError for a JWK that is not an Ed25519 key.
+ * @example
+ * const raw = ed25519PublicBytes(ed25519PublicJwk); // 32 bytes
+ */
 export function ed25519PublicBytes(jwk: Jwk): Buffer {
   let key;
   try {
@@ -74,7 +80,13 @@ export function ed25519PublicBytes(jwk: Jwk): Buffer {
   return Buffer.from(exported.x ?? '', 'base64url');
 }
 
-/** Import a v4.public verification key (Ed25519 JWK). */
+/**
+ * Import a v4.public verification key (Ed25519 JWK).
+ *
+ * @throws TypeError (synchronously) for a JWK that is not an Ed25519 key.
+ * @example
+ * const key = await importPasetoPublicJwk(ed25519PublicJwk);
+ */
 export function importPasetoPublicJwk(jwk: Jwk): ReturnType<typeof importV4PublicKey> {
   return importV4PublicKey(ed25519PublicBytes(jwk));
 }
@@ -129,6 +141,10 @@ function toPasetoClaims(claims: Readonly<Record<string, unknown>>): Record<strin
  * PASETO claims (RFC 3339 times, already checked for form by the library) as JWT claims with
  * NumericDate times, so the JWT claim rules and the denylist apply to them unchanged.
  * Returns the name of a time claim that cannot be read, or the converted claims.
+ *
+ * @example
+ * fromPasetoClaims({ sub: 'u1', exp: '2027-01-15T08:00:00Z' }); // { sub: 'u1', exp: 1800000000 }
+ * fromPasetoClaims({ exp: 'soon' }); // 'exp'
  */
 export function fromPasetoClaims(
   claims: Readonly<Record<string, unknown>>,

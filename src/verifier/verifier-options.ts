@@ -150,6 +150,9 @@ const DEFAULT_CACHE_ENTRIES = 10_000;
  * that skip a check whose option is unset).
  *
  * @throws VerifierError `ERR_VERIFIER_OPTIONS_INVALID`, naming the option at fault.
+ * @example
+ * const resolved = resolveVerifierOptions({ issuer, audience: 'orders', algorithms: ['EdDSA'], jwksUri, revocations: 'none' });
+ * resolved.cache; // { maxEntries: 10000 }
  */
 export function resolveVerifierOptions(options: VerifierOptions): ResolvedVerifierOptions {
   if (typeof options !== 'object' || (options as unknown) === null) {
