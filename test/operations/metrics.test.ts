@@ -237,14 +237,33 @@ describe('counters move after real requests', () => {
 });
 
 describe('request ids', () => {
-  it('echoes a well-formed X-Request-Id and makes one otherwise', async () => {
+  it('makes a new id for every request from a peer that is not a trusted proxy', async () => {
+    // The default server trusts no proxy: a client must not name its request in our logs.
     const given = await fetch(`${url}/healthz`, { headers: { 'x-request-id': 'abc-123.x' } });
-    expect(given.headers.get('x-request-id')).toBe('abc-123.x');
+    expect(given.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
     const made = await fetch(`${url}/healthz`);
     expect(made.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
-    for (const bad of ['a b', 'x'.repeat(65), 'a"b', 'a\tb']) {
-      const response = await fetch(`${url}/nowhere`, { headers: { 'x-request-id': bad } });
-      expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it("keeps a trusted proxy's well-formed X-Request-Id and makes one otherwise", async () => {
+    for (const trustProxy of ['127.0.0.1', '127.0.0.0/8', 'loopback']) {
+      const proxied = await harness.start({ flags: { trustProxy } });
+      const given = await fetch(`${proxied.url}/healthz`, {
+        headers: { 'x-request-id': 'abc-123.x' },
+      });
+      expect(given.headers.get('x-request-id'), trustProxy).toBe('abc-123.x');
+      for (const bad of ['a b', 'x'.repeat(65), 'a"b', 'a\tb']) {
+        const response = await fetch(`${proxied.url}/nowhere`, {
+          headers: { 'x-request-id': bad },
+        });
+        expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+      }
     }
+    // A proxy is trusted by its address: another one is a client like any other.
+    const elsewhere = await harness.start({ flags: { trustProxy: '10.0.0.1' } });
+    const given = await fetch(`${elsewhere.url}/healthz`, {
+      headers: { 'x-request-id': 'abc-123.x' },
+    });
+    expect(given.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 });

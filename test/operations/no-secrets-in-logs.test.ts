@@ -39,6 +39,12 @@ function remember(...values: string[]): void {
   }
 }
 
+/** Every `size`-character substring of `value` (the value itself when it is shorter). */
+function windowsOf(value: string, size: number): string[] {
+  if (value.length <= size) return [value];
+  return Array.from({ length: value.length - size + 1 }, (_, at) => value.slice(at, at + size));
+}
+
 beforeAll(async () => {
   await buildCli();
   dir = await mkdtemp(join(tmpdir(), 'tessera-logs-test-'));
@@ -66,6 +72,9 @@ beforeAll(async () => {
       'http://127.0.0.1',
       '--log-level',
       'trace',
+      // The test is the proxy: its X-Request-Id is kept, and so must be found in the log.
+      '--trust-proxy',
+      '127.0.0.1',
       '--metrics-token-file',
       join(dir, 'metrics.token'),
       ...data,
@@ -232,6 +241,13 @@ describe('the server log of a full flow', () => {
     expect(secrets.size).toBeGreaterThan(25);
     const leaked = [...secrets].filter((secret) => log.includes(secret));
     expect(leaked.map((s) => `${s.slice(0, 6)}… (${s.length} chars)`)).toEqual([]);
+    // Nor any part of one: every 16-character window of each payload, signature, refresh
+    // token, password and secret (a log that cut or wrapped a value would still leak it).
+    const parts = [...secrets].filter((secret) => secret.split('.').length !== 3);
+    const windows = parts.flatMap((part) => windowsOf(part, 16));
+    expect(windows.length).toBeGreaterThan(1000);
+    const partial = windows.filter((window) => log.includes(window));
+    expect(partial.map((w) => `${w.slice(0, 4)}… in a secret`)).toEqual([]);
     // Nothing that even looks like a credential header.
     expect(log).not.toMatch(/"(authorization|cookie|dpop)":"(?!\[redacted\])/i);
   }, 120_000);

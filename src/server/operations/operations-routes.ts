@@ -5,7 +5,7 @@ import type { ServerContext } from '../server-context.js';
 import { installMetricsHooks } from './metrics-hooks.js';
 import { buildOpenApiDocument } from './openapi-document.js';
 import { operationsConfigOf } from './operations-config.js';
-import { REQUEST_ID_HEADER, requestIdOf } from './request-id.js';
+import { REQUEST_ID_HEADER, requestIdGenerator } from './request-id.js';
 import { ServerMetrics } from './server-metrics.js';
 
 const metricsByApp = new WeakMap<FastifyInstance, ServerMetrics>();
@@ -30,7 +30,7 @@ function digest(text: string): Buffer {
  */
 export function registerOperationsRoutes(app: FastifyInstance, context: ServerContext): void {
   const { metricsToken } = operationsConfigOf(context.config);
-  app.setGenReqId(requestIdOf);
+  app.setGenReqId(requestIdGenerator(context.config.trustProxy));
   app.addHook('onRequest', async (request, reply) => {
     reply.header(REQUEST_ID_HEADER, request.id);
   });

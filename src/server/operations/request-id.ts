@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { trustedPeer } from './trusted-peer.js';
 
 /** The header that carries a request id in and out. */
 export const REQUEST_ID_HEADER = 'x-request-id';
@@ -11,13 +12,24 @@ export const REQUEST_ID_HEADER = 'x-request-id';
 const ACCEPTED = /^[A-Za-z0-9._:@/+=-]{1,64}$/;
 
 /**
- * The id of a request: the caller's `X-Request-Id` when it is well formed (a proxy or client
- * that already named the request keeps its name across the logs of both), else a new UUID.
+ * Make the request id function of a server: the `X-Request-Id` a trusted proxy (`--trust-proxy`)
+ * sent, when well formed, so that the proxy's logs and ours name the request alike; else,
+ * and always for a peer that is not a trusted proxy, a new UUID. A client could otherwise
+ * give its requests another request's id and confuse whoever reads the logs.
  *
  * @example
- * app.setGenReqId(requestIdOf); // request.id, and every log line of the request, carry it
+ * app.setGenReqId(requestIdGenerator(config.trustProxy)); // every log line of the request carries it
  */
-export function requestIdOf(request: Pick<IncomingMessage, 'headers'>): string {
-  const given = request.headers[REQUEST_ID_HEADER];
-  return typeof given === 'string' && ACCEPTED.test(given) ? given : randomUUID();
+export function requestIdGenerator(
+  trustProxy: readonly string[],
+): (request: Pick<IncomingMessage, 'headers' | 'socket'>) => string {
+  const trusted = trustedPeer(trustProxy);
+  return (request) => {
+    const given = request.headers[REQUEST_ID_HEADER];
+    return typeof given === 'string' &&
+      ACCEPTED.test(given) &&
+      trusted(request.socket.remoteAddress)
+      ? given
+      : randomUUID();
+  };
 }
