@@ -46,15 +46,9 @@ export function registerGatewayCommand(program: Command, io: CliIo): void {
         io.stderr(`tessera gateway: warning: ${message}\n`);
       },
     });
-    io.stdout(
-      `Tessera gateway listening on ${running.url}, forwarding to ${config.upstream.href}\n`,
-    );
     const dpop = config.dpop
       ? `DPoP checked against ${running.publicUrl}, replay cache ${config.redis === '' ? 'in memory' : 'in Redis'}`
       : 'DPoP off';
-    io.stdout(
-      `  issuer ${config.issuer}; audience ${config.audience}; ${config.routes.rules.length} route rules; ${dpop}\n`,
-    );
     const jwt = config.formats.includes('jwt')
       ? [
           config.requireEncryption
@@ -64,17 +58,21 @@ export function registerGatewayCommand(program: Command, io: CliIo): void {
               : 'jwt (plain or encrypted)',
         ]
       : [];
-    io.stdout(
-      `  tokens: ${[...jwt, ...config.formats.filter((format) => format !== 'jwt')].join(', ')}\n`,
-    );
+    const lines = [
+      `Tessera gateway listening on ${running.url}, forwarding to ${config.upstream.href}`,
+      `  issuer ${config.issuer}; audience ${config.audience}; ${config.routes.rules.length} route rules; ${dpop}`,
+      `  tokens: ${[...jwt, ...config.formats.filter((format) => format !== 'jwt')].join(', ')}`,
+    ];
     if (config.cookieSession !== null) {
-      io.stdout(
-        `  cookie sessions for ${config.cookieSession.browserOrigins.join(', ')}; refreshed at ${config.cookieSession.tokenEndpoint}\n`,
+      lines.push(
+        `  cookie sessions for ${config.cookieSession.browserOrigins.join(', ')}; refreshed at ${config.cookieSession.tokenEndpoint}`,
       );
     }
     if (!running.ready) {
-      io.stdout('  keys or revocations are not loaded yet: requests get 503 until they are\n');
+      lines.push('  keys or revocations are not loaded yet: requests get 503 until they are');
     }
+    // One write, so that whoever waits for the first line has them all.
+    io.stdout(`${lines.join('\n')}\n`);
     const stop = (): void => {
       io.stdout('stopping\n');
       running.close().then(
