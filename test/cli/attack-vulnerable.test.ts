@@ -134,6 +134,66 @@ describe('tessera attack against a deliberately vulnerable API', () => {
     );
   }, 60_000);
 
+  it('detects a verifier that decodes without verifying the signature', async () => {
+    const report = await attack({ ignoreSignature: true });
+    // Every token with the expected alg and kid and acceptable claims gets through, whatever
+    // its signature: the tampered, stripped and flipped ones, and the malformed ones a strict
+    // parser would refuse.
+    expect(idsWith(report, 'accepted')).toEqual(
+      [
+        'embedded-key/jwk-RS256',
+        'embedded-key/jku-attacker-url',
+        'signature/stripped-empty',
+        'signature/tampered-sub',
+        'signature/tampered-scope',
+        'signature/tampered-exp',
+        'signature/of-another-token',
+        'signature/bit-flipped',
+        'signature/truncated',
+        'malformed/standard-base64-padded',
+        'malformed/deep-nesting-payload',
+        'malformed/deep-nesting-header',
+        'malformed/huge-numbers',
+        'malformed/huge-integer-exp',
+        'malformed/duplicate-claims',
+        'oversized/8KiB',
+        'oversized/15KiB',
+      ].sort(),
+    );
+    expect(exitCodeOfReport(report)).toBe(1);
+  }, 60_000);
+
+  const single: [string, VulnerableFlaws, string[]][] = [
+    [
+      'psychic ECDSA signatures (r = s = 0)',
+      { psychicEcdsa: true },
+      ['psychic/ES256-zero-signature'],
+    ],
+    [
+      'kid used as a file name and pasted into SQL',
+      { kidLookup: true },
+      [
+        'kid/absolute-dev-null',
+        'kid/path-traversal-dev-null',
+        'kid/sql-union',
+        'kid/sql-union-numeric',
+      ],
+    ],
+    ['an ignored aud', { ignoreAud: true }, ['real-key/wrong-audience']],
+    ['an ignored nbf', { ignoreNbf: true }, ['real-key/not-yet-valid']],
+    ['an ignored iss', { ignoreIss: true }, ['real-key/wrong-issuer']],
+    ['trust in an unvalidated x5c chain', { trustX5c: true }, ['embedded-key/x5c-self-signed']],
+  ];
+  for (const [what, flaws, accepted] of single) {
+    it(`detects ${what}`, async () => {
+      const report = await attack(flaws);
+      expect(idsWith(report, 'accepted')).toEqual(accepted);
+      expect(idsWith(report, 'fetched')).toEqual([]);
+      expect(report.verdict).toBe('vulnerable');
+      expect(exitCodeOfReport(report)).toBe(1);
+    }, 60_000);
+  }
+
   it('is untested (exit 2) when --key is not the key that signs the tokens', async () => {
     const wrong = generateKeyPairSync('rsa', { modulusLength: 2048 })
       .privateKey.export({ type: 'pkcs8', format: 'pem' })

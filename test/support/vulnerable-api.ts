@@ -7,15 +7,17 @@ import {
   timingSafeEqual,
   verify as cryptoVerify,
   type KeyObject,
+  X509Certificate,
 } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { posix } from 'node:path';
 
 // A deliberately vulnerable API for `tessera attack`'s tests: a tiny node:http server with an
 // RS256 verifier written the careless way, each classic mistake behind a switch. With every
-// switch off it is strict (signature, alg, typ, crit, exp, nbf, iss, aud), so the tool must
-// find nothing; with one on, the tool must find exactly that one.
+// switch off it is strict (signature, alg, kid, typ, crit, exp, nbf, iss, aud), so the tool
+// must find nothing; with one on, the tool must find exactly the attacks that exploit it.
 
 /** The mistakes the API can make. */
 export interface VulnerableFlaws {
@@ -29,6 +31,23 @@ export interface VulnerableFlaws {
   readonly ignoreExp?: boolean;
   /** Fetches the token's `jku` URL (then ignores it and still verifies with its own key). */
   readonly fetchJku?: boolean;
+  /** Checks the header's `alg` and `kid` but decodes the claims without verifying the signature. */
+  readonly ignoreSignature?: boolean;
+  /** Also takes ES256 from a second key, with Java 15-18's check that lets r = s = 0 pass. */
+  readonly psychicEcdsa?: boolean;
+  /**
+   * Looks HS256 keys up by `kid` as a file under a key directory (`/dev/null` reads as an empty
+   * key) and in a SQL query built by pasting the `kid` in (a `UNION SELECT '…'` picks the key).
+   */
+  readonly kidLookup?: boolean;
+  /** Never checks `aud`. */
+  readonly ignoreAud?: boolean;
+  /** Never checks `nbf`. */
+  readonly ignoreNbf?: boolean;
+  /** Never checks `iss`. */
+  readonly ignoreIss?: boolean;
+  /** Verifies with the key of the first `x5c` certificate, without validating the chain. */
+  readonly trustX5c?: boolean;
 }
 
 export const VULNERABLE_ISSUER = 'https://issuer.vulnerable.test';
@@ -53,6 +72,7 @@ export async function startVulnerableApi(flaws: VulnerableFlaws = {}): Promise<V
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const publicPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
   const jwk = { ...publicKey.export({ format: 'jwk' }), kid: 'k1', alg: 'RS256', use: 'sig' };
+  const ecKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey;
 
   const verify = async (token: string): Promise<boolean> => {
     const segments = token.split('.');
@@ -69,8 +89,23 @@ export async function startVulnerableApi(flaws: VulnerableFlaws = {}): Promise<V
       await fetch(header['jku'], { signal: AbortSignal.timeout(1000) }).catch(() => undefined);
     }
     let valid: boolean;
+    const kidKey = flaws.kidLookup === true && alg === 'HS256' ? lookUpKid(header['kid']) : null;
     if (alg.toLowerCase() === 'none') {
       valid = flaws.algNone === true;
+    } else if (kidKey !== null) {
+      const mac = createHmac('sha256', kidKey).update(input).digest();
+      valid = mac.length === signature.length && timingSafeEqual(mac, signature);
+    } else if (flaws.psychicEcdsa === true && alg === 'ES256' && header['kid'] === 'k1') {
+      valid = isZeroSignature(signature) || verifySignature(alg, ecKey, input, signature);
+    } else if (
+      flaws.trustX5c === true &&
+      Array.isArray(header['x5c']) &&
+      typeof header['x5c'][0] === 'string'
+    ) {
+      const certificate = new X509Certificate(Buffer.from(header['x5c'][0], 'base64'));
+      valid = verifySignature(alg, certificate.publicKey, input, signature);
+    } else if (flaws.ignoreSignature === true) {
+      valid = alg === 'RS256' && header['kid'] === 'k1';
     } else if (/^HS(256|384|512)$/.test(alg)) {
       const mac = createHmac(`sha${alg.slice(2)}`, publicPem)
         .update(input)
@@ -94,12 +129,16 @@ export async function startVulnerableApi(flaws: VulnerableFlaws = {}): Promise<V
       return false;
     }
     if (
+      flaws.ignoreNbf !== true &&
       claims['nbf'] !== undefined &&
       !(typeof claims['nbf'] === 'number' && claims['nbf'] <= now)
     ) {
       return false;
     }
-    return claims['iss'] === VULNERABLE_ISSUER && claims['aud'] === VULNERABLE_AUDIENCE;
+    return (
+      (flaws.ignoreIss === true || claims['iss'] === VULNERABLE_ISSUER) &&
+      (flaws.ignoreAud === true || claims['aud'] === VULNERABLE_AUDIENCE)
+    );
   };
 
   const server: Server = createServer((request, response) => {
@@ -148,6 +187,21 @@ export async function startVulnerableApi(flaws: VulnerableFlaws = {}): Promise<V
       await new Promise((resolve) => server.close(resolve));
     },
   };
+}
+
+/** An ES256 signature (r || s, RFC 7518 §3.4) whose r and s are both zero. */
+function isZeroSignature(signature: Buffer): boolean {
+  return signature.length === 64 && signature.every((byte) => byte === 0);
+}
+
+/** The careless HS256 key lookups of `kidLookup`; null when the kid finds no key. */
+function lookUpKid(kid: unknown): Buffer | null {
+  if (typeof kid !== 'string') return null;
+  // As a file under /srv/keys: `../../dev/null` and `/dev/null` both name the empty device.
+  if (posix.resolve('/srv/keys', kid) === '/dev/null') return Buffer.alloc(0);
+  // As `SELECT secret FROM keys WHERE kid = '<kid>'`: a UNION picks the attacker's secret.
+  const union = /UNION SELECT '([^']*)'/i.exec(kid);
+  return union?.[1] === undefined ? null : Buffer.from(union[1]);
 }
 
 function verifySignature(alg: string, key: KeyObject, input: Buffer, signature: Buffer): boolean {
