@@ -17,6 +17,8 @@ export const NO_ACCESS_TOKEN_ENCRYPTION: AccessTokenEncryption = new Map();
 const MAX_AUDIENCES = 100;
 const EC_CURVES = new Set(['P-256', 'P-384', 'P-521']);
 const MIN_RSA_BITS = 2048;
+/** Verifiers refuse larger RSA decryption keys (each forged token would cost a slow private-key operation). */
+const MAX_RSA_BITS = 4096;
 /** Members only private keys carry (RFC 7518 §6.2.2, §6.3.2, RFC 8037 §2). */
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
 
@@ -139,8 +141,11 @@ function checkRecipientKey(value: unknown, where: string): Jwk {
   const type = key.asymmetricKeyType;
   const details = key.asymmetricKeyDetails ?? {};
   if (type === 'rsa') {
-    if ((details.modulusLength ?? 0) < MIN_RSA_BITS)
-      throw new TypeError(`${where}: RSA keys need at least ${MIN_RSA_BITS} bits`);
+    const bits = details.modulusLength ?? 0;
+    if (bits < MIN_RSA_BITS || bits > MAX_RSA_BITS)
+      throw new TypeError(
+        `${where}: RSA keys need ${MIN_RSA_BITS} to ${MAX_RSA_BITS} bits (verifiers refuse others)`,
+      );
     if (jwk.alg !== undefined && jwk.alg !== 'RSA-OAEP-256')
       throw new TypeError(`${where}: an RSA key is used with RSA-OAEP-256 only`);
   } else if ((type === 'ec' && EC_CURVES.has(jwk.crv ?? '')) || type === 'x25519') {

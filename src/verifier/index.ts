@@ -14,7 +14,14 @@ export { HttpRevocationLog, type HttpRevocationLogOptions } from './http-revocat
 export { RemoteJwks, type RemoteJwksOptions } from './remote-jwks.js';
 export { RevocationFeed, type RevocationFeedOptions } from './revocation-feed.js';
 export { isVerifierError, VerifierError, type VerifierErrorCode } from './verifier-error.js';
-export type { RevocationsOption, VerifierOptions } from './verifier-options.js';
+export type {
+  DecryptionOption,
+  PasetoOption,
+  RevocationsOption,
+  TokenFormat,
+  VerifierOptions,
+} from './verifier-options.js';
+export type { VerifiedFormat } from '../token/multi-format-verifier.js';
 export {
   assertFirstUse,
   ReplayCacheUnavailableError,

@@ -214,6 +214,8 @@ describe('--encrypted-audiences is checked at start', () => {
     await refused({ [ORDERS]: { ...rsaPublic, alg: 'RSA1_5' } }, /RSA-OAEP-256 only/);
     const weak = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey;
     await refused({ [ORDERS]: jwk(weak) }, /2048/);
+    const huge = generateKeyPairSync('rsa', { modulusLength: 4160 }).publicKey;
+    await refused({ [ORDERS]: jwk(huge) }, /4096/);
     await refused({ [ORDERS]: jwk(generateKeyPairSync('ed25519').publicKey) }, /EC P-256/);
     await refused([ecPublic], /JSON object/);
   });
