@@ -1,6 +1,10 @@
 import { createPublicKey, generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { buildAttackCatalogue, MAX_ATTACKS } from '../../src/cli/attack/attack-catalogue.js';
+import {
+  buildAttackCatalogue,
+  limitAttacks,
+  MAX_ATTACKS,
+} from '../../src/cli/attack/attack-catalogue.js';
 import { generateAttackerKeys } from '../../src/cli/attack/attack-signer.js';
 import { parseJwsParts } from '../../src/cli/attack/jws-parts.js';
 import { createSelfSignedCertificate } from '../../src/cli/attack/self-signed-certificate.js';
@@ -45,6 +49,38 @@ describe('attack catalogue', () => {
     expect(tokens).not.toContain(valid);
     expect(new Set(tokens).size).toBe(tokens.length);
     for (const attack of attacks) expect(attack.sent).not.toContain(valid);
+  });
+
+  it('lists the attacks past the bound, and the JWKS keys past its bound, as skipped', () => {
+    const many = Array.from({ length: 5 }, (_, index) => {
+      const key = createPublicKey(generateKeyPairSync('ed25519').privateKey);
+      return {
+        label: `k${index}`,
+        key,
+        jwk: { ...key.export({ format: 'jwk' }), kid: `k${index}` },
+      };
+    });
+    const built = buildAttackCatalogue({
+      parts: parseJwsParts(valid),
+      publicKeys: many,
+      realKey: null,
+      attackerKeys: generateAttackerKeys(),
+      publish: (label) => `http://127.0.0.1:1/secret/${label}`,
+      nowSeconds: 1_700_000_000,
+    });
+    expect(built.skipped.map((entry) => entry.id)).toEqual([
+      'key-confusion/*-k3',
+      'key-confusion/*-k4',
+      'real-key/*',
+    ]);
+    const { attacks, skipped } = limitAttacks(built.attacks, 50);
+    expect(attacks).toEqual(built.attacks.slice(0, 50));
+    expect(skipped.map((entry) => entry.id)).toEqual(
+      built.attacks.slice(50).map((attack) => attack.id),
+    );
+    expect(
+      skipped.every((entry) => entry.reason === 'over the 50 forged tokens one run sends'),
+    ).toBe(true);
   });
 
   it('lists what needs --jwks or --key as skipped', () => {

@@ -1,4 +1,4 @@
-import type { AttackCatalogue, ForgedAttack, SkippedAttack } from './attack-types.js';
+import type { AttackCatalogue, ForgedAttack } from './attack-types.js';
 import { buildAlgNoneAttacks } from './catalogue/alg-none-attacks.js';
 import type { CatalogueContext } from './catalogue/catalogue-context.js';
 import { buildEmbeddedKeyAttacks } from './catalogue/embedded-key-attacks.js';
@@ -12,8 +12,9 @@ import { buildSignatureAttacks } from './catalogue/signature-attacks.js';
 export const MAX_ATTACKS = 200;
 
 /**
- * Every attack that can be built from the context, in report order, with the ones that
- * need a missing input listed as skipped. The real-key control comes first among its own.
+ * Every attack that can be built from the context, in report order, at most
+ * {@link MAX_ATTACKS}; the ones that need a missing input, and any past the bound, are
+ * listed as skipped. The real-key control comes first among its own.
  *
  * @example
  * const { attacks, skipped } = buildAttackCatalogue(context);
@@ -31,6 +32,27 @@ export function buildAttackCatalogue(context: CatalogueContext): AttackCatalogue
     ...buildOversizedAttacks(context),
     ...realKey.attacks,
   ];
-  const skipped: SkippedAttack[] = [...confusion.skipped, ...realKey.skipped];
-  return { attacks: attacks.slice(0, MAX_ATTACKS), skipped };
+  const bounded = limitAttacks(attacks, MAX_ATTACKS);
+  return {
+    attacks: bounded.attacks,
+    skipped: [...confusion.skipped, ...realKey.skipped, ...bounded.skipped],
+  };
+}
+
+/**
+ * The first `limit` attacks; the rest are reported as skipped, by name, rather than dropped
+ * unseen (a report must say what it did not try).
+ *
+ * @example
+ * const { attacks, skipped } = limitAttacks(all, MAX_ATTACKS);
+ */
+export function limitAttacks(attacks: readonly ForgedAttack[], limit: number): AttackCatalogue {
+  return {
+    attacks: attacks.slice(0, limit),
+    skipped: attacks.slice(limit).map(({ id, category }) => ({
+      id,
+      category,
+      reason: `over the ${limit} forged tokens one run sends`,
+    })),
+  };
 }

@@ -86,5 +86,11 @@ export function buildKeyConfusionAttacks(context: CatalogueContext): {
       }
     }
   }
-  return { attacks, skipped: [] };
+  // Keys past the bound are named as skipped: a report must say what it did not try.
+  const skipped = context.publicKeys.slice(MAX_KEYS).map((target) => ({
+    id: `key-confusion/*-${target.label}`,
+    category,
+    reason: `only the first ${MAX_KEYS} keys of the JWKS are tried`,
+  }));
+  return { attacks, skipped };
 }
