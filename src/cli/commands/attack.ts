@@ -1,7 +1,9 @@
+import { readFile } from 'node:fs/promises';
 import { InvalidArgumentError, type Command } from 'commander';
 import { exitCodeOfReport, formatReportJson, formatReportText } from '../attack/attack-report.js';
 import { runAttack } from '../attack/run-attack.js';
 import type { CliIo } from '../cli-io.js';
+import { readStdin } from '../internal/read-secret.js';
 
 const HELP_AFTER = `
 Sends the valid token first (it must succeed), then no token and a garbage token (they must
@@ -18,13 +20,14 @@ Exit status:
   64 a usage error (bad option, unreadable --key)
 
 Examples:
-  $ tessera attack --url https://api.staging.example/me --token "$TOKEN" \\
+  $ printf '%s' "$TOKEN" | tessera attack --url https://api.staging.example/me --token - \\
       --jwks https://auth.staging.example/.well-known/jwks.json
-  $ tessera attack --url http://127.0.0.1:3000/auth/sessions --token "$TOKEN" --key key.jwk --json`;
+  $ tessera attack --url http://127.0.0.1:3000/auth/sessions --token-file token.txt --key key.jwk --json`;
 
 interface AttackCommandOptions {
   readonly url: string;
-  readonly token: string;
+  readonly token?: string;
+  readonly tokenFile?: string;
   readonly jwks?: string;
   readonly key?: string;
   readonly method: string;
@@ -39,7 +42,8 @@ interface AttackCommandOptions {
  * token as the starting point, and report which forged tokens it accepted. Sets
  * `process.exitCode` to 0 (all refused), 1 (a forgery accepted) or 2 (not testable).
  *
- * @throws TypeError (exit 64) for a `--token` that is not a JWS or an unreadable `--key`.
+ * @throws TypeError (exit 64) for a `--token` that is not a JWS, no token or two, an
+ *   unreadable `--token-file` or `--key`.
  * @example
  * registerAttackCommand(program, processIo);
  * // $ tessera attack --url http://127.0.0.1:3000/auth/sessions --token "$TOKEN"
@@ -53,7 +57,11 @@ export function registerAttackCommand(program: Command, io: CliIo): void {
         'expired and misaddressed tokens with --key) against a protected endpoint.',
     )
     .requiredOption('--url <url>', 'the protected endpoint (http or https)', parseHttpUrl)
-    .requiredOption('--token <jwt>', 'a valid token the endpoint accepts (Bearer)')
+    .option(
+      '--token <jwt>',
+      "a valid token the endpoint accepts (Bearer); '-' reads it from standard input",
+    )
+    .option('--token-file <file>', 'read the valid token from a file (keeps it out of `ps`)')
     .option('--jwks <url>', "the issuer's JWKS, for key confusion", parseHttpUrl)
     .option(
       '--key <file>',
@@ -76,9 +84,10 @@ export function registerAttackCommand(program: Command, io: CliIo): void {
     .option('--concurrency <n>', 'requests in flight, 1 to 16', parseBounded(1, 16), 4)
     .addHelpText('after', HELP_AFTER)
     .action(async (options: AttackCommandOptions) => {
+      const token = await readToken(options);
       const report = await runAttack({
         url: options.url,
-        token: options.token.trim().replace(/^Bearer\s+/i, ''),
+        token: token.trim().replace(/^Bearer\s+/i, ''),
         ...(options.jwks === undefined ? {} : { jwksUrl: options.jwks }),
         ...(options.key === undefined ? {} : { keyFile: options.key }),
         method: options.method,
@@ -92,6 +101,29 @@ export function registerAttackCommand(program: Command, io: CliIo): void {
       }
       process.exitCode = exitCodeOfReport(report);
     });
+}
+
+/**
+ * The valid token from `--token`, standard input (`--token -`) or `--token-file`: exactly one.
+ * A token on the command line shows in `ps` and shell history; the other two do not.
+ */
+async function readToken(options: AttackCommandOptions): Promise<string> {
+  if (options.token !== undefined && options.tokenFile !== undefined)
+    throw new TypeError('give the token once: --token or --token-file, not both');
+  if (options.tokenFile !== undefined) {
+    try {
+      return await readFile(options.tokenFile, 'utf8');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
+      throw new TypeError(`cannot read --token-file ${options.tokenFile} (${code})`);
+    }
+  }
+  if (options.token === '-') return readStdin();
+  if (options.token === undefined)
+    throw new TypeError(
+      'a valid token is needed: --token <jwt>, --token - (stdin) or --token-file <file>',
+    );
+  return options.token;
 }
 
 function parseHttpUrl(value: string): string {
