@@ -203,6 +203,30 @@ describe('counters move after real requests', () => {
     );
   });
 
+  it('counts a key revocation (kind kid), as a key revoked by `tessera keys revoke` is', async () => {
+    const before = await scrape();
+    const now = Date.now();
+    // A kid no token was signed with, so the server's own key stays usable for other tests.
+    await server.context.store.appendRevocation(
+      { kind: 'kid', value: 'retired-key-for-metrics', at: now, expiresAt: now + 3_600_000 },
+      {
+        at: now,
+        type: 'key.revoked',
+        userId: null,
+        sessionId: null,
+        clientId: null,
+        ip: null,
+        detail: {},
+      },
+    );
+    await server.context.afterRevocation();
+    const after = await scrape();
+    expect(delta(before, after, 'tessera_revocations_total{kind="kid"}')).toBe(1);
+    expect(delta(before, after, 'tessera_denylist_entries{kind="kid"}')).toBe(1);
+    for (const kind of ['jti', 'sid', 'sub'])
+      expect(delta(before, after, `tessera_revocations_total{kind="${kind}"}`)).toBe(0);
+  });
+
   it('counts verify failures on bearer routes by code', async () => {
     const tokens = await login(url, 'alice');
     const before = await scrape();
@@ -230,6 +254,9 @@ describe('counters move after real requests', () => {
     expect(values.get('tessera_revocation_max_staleness_seconds')).toBe(30);
     expect(values.get('tessera_revocation_cursor')).toBe(server.context.follower.cursor);
     expect(values.get('process_resident_memory_bytes')).toBeGreaterThan(0);
+    // Every login outcome is there from the first scrape, at zero if need be.
+    for (const outcome of ['success', 'invalid_credentials', 'throttled', 'error'])
+      expect(values.has(`tessera_logins_total{outcome="${outcome}"}`), outcome).toBe(true);
     expect(
       values.get('tessera_http_requests_total{method="POST",route="/auth/login",status="200"}'),
     ).toBeGreaterThan(0);
