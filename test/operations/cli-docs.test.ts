@@ -30,6 +30,25 @@ function section(name: string): string | null {
   return end === -1 ? rest : rest.slice(0, end);
 }
 
+/**
+ * Whether `text` names `flag` as a whole: `--token` is not found in `--token-file`, nor
+ * `-p` in `-pq`, so a flag that prefixes another cannot pass for documented.
+ */
+function mentions(text: string, flag: string): boolean {
+  const escaped = flag.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`(?<![\\w-])${escaped}(?![\\w-])`).test(text);
+}
+
+describe('mentions', () => {
+  it('matches whole flags only', () => {
+    expect(mentions('`--token-file <file>`', '--token')).toBe(false);
+    expect(mentions('`--token <jwt>`, `--token-file <file>`', '--token')).toBe(true);
+    expect(mentions('see --no-token', '--token')).toBe(false);
+    expect(mentions('--token=abc', '--token')).toBe(true);
+    expect(mentions('-pq', '-p')).toBe(false);
+  });
+});
+
 describe('docs/cli.md', () => {
   const all = commands(createProgram({ stdout: () => undefined, stderr: () => undefined }));
 
@@ -45,7 +64,7 @@ describe('docs/cli.md', () => {
       const text = section(name) ?? '';
       for (const option of command.options) {
         const flag = option.long ?? option.short ?? '';
-        if (!text.includes(flag)) missing.push(`${name} ${flag}`);
+        if (!mentions(text, flag)) missing.push(`${name} ${flag}`);
       }
     }
     expect(missing.join('\n'), 'options missing from docs/cli.md').toBe('');

@@ -16,8 +16,9 @@ request. The valid token is never printed.
 Exit status:
   0  every forged token was refused
   1  a forged token was accepted, or the target fetched an attacker URL
-  2  the target could not be tested (baseline failed, network error, no answer)
-  64 a usage error (bad option, unreadable --key)
+  2  the target could not be tested (baseline failed, network error, no answer,
+     or --key is not the key that signs the target's tokens)
+  64 a usage error (bad option, no token, unreadable --token-file or --key)
 
 Examples:
   $ printf '%s' "$TOKEN" | tessera attack --url https://api.staging.example/me --token - \\
