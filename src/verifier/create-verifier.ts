@@ -169,6 +169,16 @@ export function createVerifier(options: VerifierOptions): Verifier {
   };
   let jwtVerifier: JwtVerifier;
   let router: MultiFormatVerifier | null = null;
+  // The same claim rules for every format.
+  const claimRules = {
+    ...(options.clockToleranceSeconds === undefined
+      ? {}
+      : { clockToleranceSeconds: options.clockToleranceSeconds }),
+    ...(options.maxTokenAgeSeconds === undefined
+      ? {}
+      : { maxTokenAgeSeconds: options.maxTokenAgeSeconds }),
+    ...(options.requiredClaims === undefined ? {} : { requiredClaims: options.requiredClaims }),
+  };
   try {
     jwtVerifier = new JwtVerifier({
       keys,
@@ -180,13 +190,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
       clock,
       cache: resolved.cache,
       ...(options.typ === undefined ? {} : { typ: options.typ }),
-      ...(options.clockToleranceSeconds === undefined
-        ? {}
-        : { clockToleranceSeconds: options.clockToleranceSeconds }),
-      ...(options.maxTokenAgeSeconds === undefined
-        ? {}
-        : { maxTokenAgeSeconds: options.maxTokenAgeSeconds }),
-      ...(options.requiredClaims === undefined ? {} : { requiredClaims: options.requiredClaims }),
+      ...claimRules,
       ...(resolved.revocations.mode === 'none'
         ? {}
         : { isRevoked: (claims, header, kid) => denylist.isRevoked(claims, header, kid) }),
@@ -200,13 +204,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
       ...(options.decryption === undefined ? {} : { decryption: options.decryption }),
       ...(options.paseto === undefined ? {} : { paseto: options.paseto }),
       ...(options.clock === undefined ? {} : { clock: options.clock }),
-      ...(options.clockToleranceSeconds === undefined
-        ? {}
-        : { clockToleranceSeconds: options.clockToleranceSeconds }),
-      ...(options.maxTokenAgeSeconds === undefined
-        ? {}
-        : { maxTokenAgeSeconds: options.maxTokenAgeSeconds }),
-      ...(options.requiredClaims === undefined ? {} : { requiredClaims: options.requiredClaims }),
+      ...claimRules,
       ...(resolved.revocations.mode === 'none'
         ? {}
         : { isRevoked: (claims, kid) => denylist.isRevoked(claims, PASETO_HEADER, kid) }),

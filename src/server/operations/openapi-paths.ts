@@ -125,6 +125,18 @@ export const AUTH_PATHS = {
   },
 } as const;
 
+/** The form body of revocation (RFC 7009 §2.1) and introspection (RFC 7662 §2.1). */
+const TOKEN_REQUEST = {
+  type: 'object',
+  required: ['token'],
+  properties: {
+    token: { type: 'string' },
+    token_type_hint: { type: 'string', enum: ['access_token', 'refresh_token'] },
+    client_id: { type: 'string' },
+    client_secret: { type: 'string' },
+  },
+};
+
 /** `/oauth/*`: token (RFC 6749), revocation (RFC 7009), introspection (RFC 7662). */
 export const OAUTH_PATHS = {
   '/oauth/token': {
@@ -167,16 +179,7 @@ export const OAUTH_PATHS = {
       description: 'RFC 7009: unknown or already invalid tokens answer 200 too.',
       security: CLIENT,
       parameters: [requestId],
-      requestBody: form({
-        type: 'object',
-        required: ['token'],
-        properties: {
-          token: { type: 'string' },
-          token_type_hint: { type: 'string', enum: ['access_token', 'refresh_token'] },
-          client_id: { type: 'string' },
-          client_secret: { type: 'string' },
-        },
-      }),
+      requestBody: form(TOKEN_REQUEST),
       responses: {
         '200': { description: 'Revoked, or nothing to revoke; no body.' },
         '400': json(
@@ -193,16 +196,7 @@ export const OAUTH_PATHS = {
       summary: 'Introspect a token (confidential clients only)',
       security: [{ clientBasic: [] }],
       parameters: [requestId],
-      requestBody: form({
-        type: 'object',
-        required: ['token'],
-        properties: {
-          token: { type: 'string' },
-          token_type_hint: { type: 'string', enum: ['access_token', 'refresh_token'] },
-          client_id: { type: 'string' },
-          client_secret: { type: 'string' },
-        },
-      }),
+      requestBody: form(TOKEN_REQUEST),
       responses: {
         '200': json('The token’s state (RFC 7662 §2.2).', ref('schemas', 'Introspection')),
         '400': ref('responses', 'BadRequest'),
