@@ -5,12 +5,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { generateSigningKey } from '../src/keys/generate-signing-key.js';
 import { signAccessToken } from '../src/token/access-token.js';
 import { forgeJws } from './support/forge.js';
+import { buildCli } from './support/serve-process.js';
 
 // The built CLI, run as users run it: a child process, its output and its exit status.
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = join(ROOT, 'dist', 'cli', 'main.js');
-const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 const STACK_FRAME = /^\s+at\s/m;
 
 interface Run {
@@ -37,10 +37,7 @@ function tessera(args: readonly string[], input?: string): Promise<Run> {
   return run([CLI, ...args], input);
 }
 
-beforeAll(async () => {
-  const build = await run([TSC, '-p', 'tsconfig.build.json']);
-  expect(build.code, `build failed:\n${build.stdout}${build.stderr}`).toBe(0);
-}, 180_000);
+beforeAll(buildCli, 200_000);
 
 describe('tessera help', () => {
   it.each([

@@ -1,5 +1,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { waitFor } from './server-fixture.js';
@@ -64,15 +66,48 @@ export function tessera(
  */
 const BUILD_TIMEOUT_MS = 180_000;
 
-/** Compile `dist/` so child processes run the code under test; throws with tsc's output. */
+/**
+ * Compile `dist/` so child processes run the code under test, once per test run however many
+ * files ask (see test/global-setup.ts); throws with tsc's output.
+ */
 export async function buildCli(): Promise<void> {
-  const build = await runNode([TSC, '-p', 'tsconfig.build.json'], '', {}, BUILD_TIMEOUT_MS);
-  if (build.code !== 0) {
+  const shared = process.env['TESSERA_TEST_BUILD_DIR'];
+  if (shared === undefined) {
+    await build();
+    return;
+  }
+  // One build per test run: the first caller builds, the others wait for its verdict.
+  const lock = join(shared, 'lock');
+  const verdict = join(shared, 'verdict');
+  try {
+    await mkdir(lock);
+  } catch {
+    const deadline = Date.now() + BUILD_TIMEOUT_MS + 10_000;
+    while (!existsSync(verdict)) {
+      if (Date.now() > deadline) throw new Error('waited too long for another file to build');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    const failure = await readFile(verdict, 'utf8');
+    if (failure !== '') throw new Error(failure);
+    return;
+  }
+  try {
+    await build();
+    await writeFile(verdict, '');
+  } catch (error) {
+    await writeFile(verdict, error instanceof Error ? error.message : String(error));
+    throw error;
+  }
+}
+
+async function build(): Promise<void> {
+  const result = await runNode([TSC, '-p', 'tsconfig.build.json'], '', {}, BUILD_TIMEOUT_MS);
+  if (result.code !== 0) {
     const how =
-      build.signal === null
-        ? `exit code ${String(build.code)}`
-        : `signal ${build.signal} (the ${BUILD_TIMEOUT_MS / 1000} s limit, or killed)`;
-    throw new Error(`build failed (${how}):\n${build.stdout}${build.stderr}`);
+      result.signal === null
+        ? `exit code ${String(result.code)}`
+        : `signal ${result.signal} (the ${BUILD_TIMEOUT_MS / 1000} s limit, or killed)`;
+    throw new Error(`build failed (${how}):\n${result.stdout}${result.stderr}`);
   }
 }
 
