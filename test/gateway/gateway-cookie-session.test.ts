@@ -25,23 +25,23 @@ let upstream: { url: string; close(): Promise<void> };
 let gateway: RunningGateway;
 const errors: unknown[] = [];
 
+/** A gateway in front of the fake auth server and the upstream, DPoP and revocations off. */
+const baseSettings = () => ({
+  listen: '127.0.0.1:0',
+  upstream: upstream.url,
+  issuer: auth.url,
+  audience: AUDIENCE,
+  revocations: 'none',
+  disableDpop: true,
+});
+
+/** {@link baseSettings} with cookie sessions for the shop's pages. */
+const cookieSettings = () => ({ ...baseSettings(), cookieSession: true, browserOrigins: SHOP });
+
 beforeAll(async () => {
   auth = await startFakeAuthServer();
   upstream = await startCookieUpstream();
-  const config = resolveGatewayConfig(
-    {
-      listen: '127.0.0.1:0',
-      upstream: upstream.url,
-      issuer: auth.url,
-      audience: AUDIENCE,
-      revocations: 'none',
-      disableDpop: true,
-      cookieSession: true,
-      browserOrigins: SHOP,
-      refreshTimeoutMs: '500',
-    },
-    {},
-  );
+  const config = resolveGatewayConfig({ ...cookieSettings(), refreshTimeoutMs: '500' }, {});
   gateway = await startGateway(config, {
     readyTimeoutMs: 10_000,
     onWarning: () => undefined,
@@ -133,20 +133,11 @@ describe('gateway cookie sessions', () => {
   });
 
   it('never lets the upstream set a cookie of ours, in either mode', async () => {
-    const plain = await startGateway(
-      resolveGatewayConfig(
-        {
-          listen: '127.0.0.1:0',
-          upstream: upstream.url,
-          issuer: auth.url,
-          audience: AUDIENCE,
-          revocations: 'none',
-          disableDpop: true,
-        },
-        {},
-      ),
-      { readyTimeoutMs: 10_000, onWarning: () => undefined, onError: (e) => errors.push(e) },
-    );
+    const plain = await startGateway(resolveGatewayConfig(baseSettings(), {}), {
+      readyTimeoutMs: 10_000,
+      onWarning: () => undefined,
+      onError: (e) => errors.push(e),
+    });
     try {
       for (const [base, headers] of [
         [gateway.url, session(auth.accessToken())],
@@ -433,14 +424,7 @@ describe('gateway cookie sessions', () => {
     const strict = await startGateway(
       resolveGatewayConfig(
         {
-          listen: '127.0.0.1:0',
-          upstream: upstream.url,
-          issuer: auth.url,
-          audience: AUDIENCE,
-          revocations: 'none',
-          disableDpop: true,
-          cookieSession: true,
-          browserOrigins: SHOP,
+          ...cookieSettings(),
           refreshReuseMs: '0',
         },
         {},
