@@ -185,6 +185,23 @@ describe('Denylist expiry', () => {
     expect(denylist.isRevoked(...token({ jti: 'a' }))).toBe(false);
   });
 
+  it('the answer remembered for the last kid follows kids listed and expired after it', () => {
+    const { denylist } = setup();
+    denylist.add(event('kid', 'other', T0, T0 + 9000));
+    const [claims, header] = token({ kid: 'k' });
+    // The same header object each time, as a verifier's header cache hands it over.
+    expect(denylist.isRevoked(claims, header)).toBe(false);
+    denylist.add(event('kid', 'k', T0, T0 + 1000));
+    expect(denylist.isRevoked(claims, header)).toBe(true);
+    expect(denylist.prune(T0 + 1000)).toBe(1);
+    expect(denylist.isRevoked(claims, header)).toBe(false);
+    // Another key's entry going does not disturb it.
+    denylist.add(event('kid', 'k', T0, T0 + 5000));
+    expect(denylist.isRevoked(claims, header)).toBe(true);
+    expect(denylist.prune(T0 + 9000)).toBe(2);
+    expect(denylist.isRevoked(claims, header)).toBe(false);
+  });
+
   it('prune takes an explicit time', () => {
     const { denylist } = setup();
     denylist.add(event('kid', 'k', T0, T0 + 1000));

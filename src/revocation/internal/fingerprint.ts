@@ -19,17 +19,19 @@ import { randomBytes } from 'node:crypto';
  *
  * Reading a character costs about 1.5 ns (`charCodeAt` checks the string's representation on
  * every call, whatever the arithmetic around it), so fingerprinting a token's jti, sid and sub
- * (80 characters) costs more than the table lookups. Hence two steps: {@link
- * Fingerprinter.sample} reads the first and last two characters only, which is enough for the
- * tables' filters to clear most values that are not listed, and {@link Fingerprinter.finish}
- * reads the rest, only for values that may be listed.
+ * (80 characters) costs more than the table lookups. Hence {@link Fingerprinter.sample}, which
+ * reads the first and last four characters only: enough for the tables' filters to clear most
+ * values that are not listed, so that {@link Fingerprinter.compute} runs only for values that
+ * may be.
  */
 export class Fingerprinter {
   readonly #seedHigh: number;
   readonly #seedLow: number;
   readonly #seedSample: number;
-  /** The first and last two code units of the value last sampled (all of a shorter one). */
+  /** The first and last four code units of the value being read, two to a word. */
   #head0 = 0;
+  #head1 = 0;
+  #tail0 = 0;
   #tail1 = 0;
   /** The two halves of the last fingerprint computed; read them right after {@link compute}. */
   high = 0;
@@ -44,51 +46,25 @@ export class Fingerprinter {
   }
 
   /**
-   * Fingerprint `value` into {@link high} and {@link low}. Never both zero: the denylist's
-   * tables use (0, 0) for an empty slot.
-   */
-  compute(value: string): void {
-    this.sample(value);
-    this.finish(value);
-  }
-
-  /**
-   * A seeded hash of the length of `value` and its first and last two UTF-16 code units, in
+   * A seeded hash of the length of `value` and its first and last four UTF-16 code units, in
    * the Smi range (0 to 2^30 - 1) so that passing it around never boxes a number. Equal values
    * have equal samples; different values usually differ, but need not (values that differ
    * only in the middle share one), so a sample can tell that a value is absent, never that it
-   * is present. Call {@link finish} with the same value next for its fingerprint.
+   * is present.
    */
   sample(value: string): number {
-    const length = value.length;
-    if (length >= 4) {
-      // Two units at each end: each read costs about as much as the hashing around it, and
-      // the ends of random identifiers (and of most others) differ.
-      this.#head0 = value.charCodeAt(0) | (value.charCodeAt(1) << 16);
-      this.#tail1 = value.charCodeAt(length - 2) | (value.charCodeAt(length - 1) << 16);
-    } else {
-      // Shorter values: every unit, with the length telling trailing NULs from absent units.
-      this.#head0 =
-        length > 0 ? value.charCodeAt(0) | (length > 1 ? value.charCodeAt(1) << 16 : 0) : 0;
-      this.#tail1 = length > 2 ? value.charCodeAt(2) : 0;
-    }
-    const h = Math.imul(this.#seedSample ^ length ^ this.#head0, 0x01000193);
+    this.#readEnds(value);
+    let h = Math.imul(this.#seedSample ^ value.length ^ this.#head0, 0x01000193);
+    h = Math.imul(h ^ (h >>> 15) ^ this.#head1, 0x5bd1e995);
+    h = Math.imul(h ^ (h >>> 13) ^ this.#tail0, 0x01000193);
     return mix(h ^ (h >>> 15) ^ this.#tail1) >>> 2;
   }
 
-  /**
-   * Complete the fingerprint of `value`, which must be the value {@link sample} was last
-   * called with, into {@link high} and {@link low}: the sampled units are not read again.
-   */
-  finish(value: string): void {
+  /** Fingerprint `value` into {@link high} and {@link low}; never both zero. */
+  compute(value: string): void {
+    this.#readEnds(value);
     const length = value.length;
     const end = length - 4;
-    let head1 = 0;
-    let tail0 = 0;
-    if (length >= 4) {
-      head1 = value.charCodeAt(2) | (value.charCodeAt(3) << 16);
-      tail0 = value.charCodeAt(end) | (value.charCodeAt(end + 1) << 16);
-    }
     let a = this.#seedHigh ^ length;
     let b = this.#seedLow ^ Math.imul(length, 0x9e3779b1);
     // Two UTF-16 code units per 32-bit word: the first words into lane `a`, the next into lane
@@ -97,10 +73,10 @@ export class Fingerprinter {
     // in that lane; the finish mixes both lanes into both halves. Values of 4 to 7 units have
     // head and tail overlapping and no middle; shorter ones are all in the head.
     a = Math.imul(a ^ this.#head0, 0x01000193);
-    b = Math.imul(b ^ tail0, 0x5bd1e995);
+    b = Math.imul(b ^ this.#tail0, 0x5bd1e995);
     a ^= a >>> 15;
     b ^= b >>> 13;
-    a = Math.imul(a ^ head1, 0x01000193);
+    a = Math.imul(a ^ this.#head1, 0x01000193);
     b = Math.imul(b ^ this.#tail1, 0x5bd1e995);
     a ^= a >>> 15;
     b ^= b >>> 13;
@@ -116,6 +92,29 @@ export class Fingerprinter {
     this.high = high;
     // The low half is forced odd: 63 bits, never a (0, 0) pair.
     this.low = mix(b ^ high) | 1;
+  }
+
+  /**
+   * Read the first and last four units of `value` (all of a value of up to three, with the
+   * length telling trailing NULs from absent units) into the fields above. Four at each end,
+   * not fewer: the last unit of a base64url id of 16 bytes holds two bits, and two hex digits
+   * at each end of a UUID are 16 bits, too few to keep a quarter of a million samples apart.
+   */
+  #readEnds(value: string): void {
+    const length = value.length;
+    if (length >= 4) {
+      const end = length - 4;
+      this.#head0 = value.charCodeAt(0) | (value.charCodeAt(1) << 16);
+      this.#head1 = value.charCodeAt(2) | (value.charCodeAt(3) << 16);
+      this.#tail0 = value.charCodeAt(end) | (value.charCodeAt(end + 1) << 16);
+      this.#tail1 = value.charCodeAt(end + 2) | (value.charCodeAt(end + 3) << 16);
+    } else {
+      this.#head0 =
+        length > 0 ? value.charCodeAt(0) | (length > 1 ? value.charCodeAt(1) << 16 : 0) : 0;
+      this.#head1 = length > 2 ? value.charCodeAt(2) : 0;
+      this.#tail0 = 0;
+      this.#tail1 = 0;
+    }
   }
 }
 
