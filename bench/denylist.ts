@@ -32,12 +32,15 @@ const PROBES = 4096;
  */
 const TOKEN_POOL = 1024;
 /**
- * The differences sought (1% of an EdDSA verify) are smaller than a round's noise on a shared
- * machine, so the verify comparison takes more, shorter rounds than the harness default.
+ * The differences sought (1% of an EdDSA verify) are smaller than the spread of the rounds'
+ * ratios on a shared machine (±4–10% with 100 ms slices), so the verify comparison takes many
+ * short rounds instead: the machine changes less within a few milliseconds, and the median of
+ * a thousand ratios is known to a few tenths of a percent (the summary prints its 95%
+ * interval). A 4 ms slice is hundreds of HS256 verifications, dozens of EdDSA ones.
  */
 const VERIFY_SETTINGS: BenchSettings = benchSettings.quick
   ? benchSettings
-  : { ...benchSettings, rounds: 40, sliceMs: 100 };
+  : { ...benchSettings, rounds: 1000, sliceMs: 4 };
 
 /**
  * What the denylist costs a verifier: `JwtVerifier.verify` with `isRevoked` backed by an empty

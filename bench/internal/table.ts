@@ -38,6 +38,13 @@ export function formatRatio(ratio: number): string {
   return Number.isFinite(ratio) ? `${ratio.toFixed(2)}×` : 'n/a';
 }
 
+/** A 95% confidence interval of a median ratio as `0.962–0.981`; empty when there is none. */
+export function formatInterval(low: number, high: number): string {
+  return Number.isFinite(low) && Number.isFinite(high)
+    ? `${low.toFixed(3)}–${high.toFixed(3)}`
+    : '';
+}
+
 /** The middle half of a ratio's rounds as `0.95–1.01`. */
 export function formatSpread(p25: number, p75: number): string {
   return Number.isFinite(p25) && Number.isFinite(p75) ? `${p25.toFixed(2)}–${p75.toFixed(2)}` : '';
