@@ -10,7 +10,13 @@ import type { RevocationEvent } from '../src/revocation/index.js';
 import { compareMeasurements, measureSideBySide } from './internal/measure.js';
 import { benchSettings, type BenchSettings } from './internal/settings.js';
 import { median } from './internal/stats.js';
-import { formatOps, formatRatio, formatSpread, formatTable } from './internal/table.js';
+import {
+  formatInterval,
+  formatOps,
+  formatRatio,
+  formatSpread,
+  formatTable,
+} from './internal/table.js';
 import { formatTargetSummary, type TargetCheck } from './internal/targets.js';
 import { AUDIENCE, ISSUER } from './internal/verify-fixtures.js';
 
@@ -103,6 +109,13 @@ async function measureVerify(alg: Alg, full: Denylist, now: number): Promise<Tar
   };
   const withEmpty = new JwtVerifier({ ...options, isRevoked: (c, h) => empty.isRevoked(c, h) });
   const withFull = new JwtVerifier({ ...options, isRevoked: (c, h) => full.isRevoked(c, h) });
+  // The control: a second empty denylist, measured like the others. It should read 1.00×; how
+  // far it strays is the harness's own error, to keep in mind when reading the 1M rows.
+  const control = new Denylist();
+  const withControl = new JwtVerifier({
+    ...options,
+    isRevoked: (c, h) => control.isRevoked(c, h),
+  });
 
   // Each contender must really verify, and the full list must really hold every token's sub.
   for (const jwt of tokens) {
@@ -126,30 +139,38 @@ async function measureVerify(alg: Alg, full: Denylist, now: number): Promise<Tar
       { name: 'one token, 1M denylist', kind: 'sync', run: () => withFull.verify(token) },
       { name: `${TOKEN_POOL} tokens, empty denylist`, kind: 'sync', run: cycle(withEmpty) },
       { name: `${TOKEN_POOL} tokens, 1M denylist`, kind: 'sync', run: cycle(withFull) },
+      {
+        name: `${TOKEN_POOL} tokens, another empty one`,
+        kind: 'sync',
+        run: cycle(withControl),
+      },
     ],
     VERIFY_SETTINGS,
   );
   const rows: string[][] = [];
   const checks: TargetCheck[] = [];
-  // Each 1M row against the empty row of the same scenario, round by round.
+  // Each 1M row (and the control) against the empty row of the same scenario, round by round.
   for (const [what, base, top] of [
     ['one token', measured[0], measured[1]],
     [`${TOKEN_POOL} tokens`, measured[2], measured[3]],
+    ['control', measured[2], measured[4]],
   ] as const) {
     if (base === undefined || top === undefined) throw new Error('measurement missing');
     const ratio = compareMeasurements(top, base);
     const slowdown = formatPercent(1 - ratio.median);
-    rows.push(
-      [base.name, formatOps(base.opsPerSecond), formatOps(base.opsPerCpuSecond), '', '', ''],
-      [
-        top.name,
-        formatOps(top.opsPerSecond),
-        formatOps(top.opsPerCpuSecond),
-        formatRatio(ratio.median),
-        formatSpread(ratio.p25, ratio.p75),
-        slowdown,
-      ],
-    );
+    if (what !== 'control') {
+      rows.push([base.name, formatOps(base.opsPerSecond), formatOps(base.opsPerCpuSecond)]);
+    }
+    rows.push([
+      top.name,
+      formatOps(top.opsPerSecond),
+      formatOps(top.opsPerCpuSecond),
+      formatRatio(ratio.median),
+      formatInterval(ratio.low95, ratio.high95),
+      formatSpread(ratio.p25, ratio.p75),
+      slowdown,
+    ]);
+    if (what === 'control') continue;
     checks.push({
       subject: `${alg.padEnd(5)}  ${what}: 1M denylist vs empty [${ratio.basis}]`,
       ratio,
@@ -161,6 +182,7 @@ async function measureVerify(alg: Alg, full: Denylist, now: number): Promise<Tar
     'ops/s',
     'ops/CPU-s',
     '× empty',
+    'median (95%)',
     'middle half',
     'slowdown',
   ]);
@@ -367,7 +389,9 @@ function printPreamble(): void {
     `verify: ${rounds} rounds × ${sliceMs} ms per contender after ${warmupMs} ms warm-up ` +
       `(bare isRevoked: ${benchSettings.rounds} × ${benchSettings.sliceMs} ms), order rotating ` +
       'every round. ops/s, ops/CPU-s: medians over rounds. × empty: median over rounds of (rate ÷ ' +
-      'empty-denylist rate in the same round), on CPU time. slowdown: 1 − × empty.',
+      'empty-denylist rate in the same round), on CPU time; median (95%): its confidence ' +
+      'interval. slowdown: 1 − × empty. "Another empty one" is the control: a second empty ' +
+      'denylist, which should read 1.00×.',
   );
 }
 
