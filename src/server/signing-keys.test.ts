@@ -98,6 +98,49 @@ describe('SigningKeyManager', () => {
   });
 });
 
+describe('SigningKeyManager emergency revocation', () => {
+  it('revokes the active key with replaceActive: a new key signs at once, the old one is gone', async () => {
+    const keys = await load();
+    const leaked = keys.getSigningKey().kid;
+    const event = { kind: 'kid' as const, value: leaked, at: START, expiresAt: START + 1e6 };
+    const successor = await keys.revoke(leaked, event, { replaceActive: true });
+    expect(successor).not.toBeNull();
+    expect(successor?.kid).not.toBe(leaked);
+    // No pre-publication: it signs now, and it is the only key left.
+    expect(keys.getSigningKey().kid).toBe(successor?.kid);
+    expect(keys.list().map((entry) => [entry.key.kid, entry.state])).toEqual([
+      [successor?.kid, 'active'],
+    ]);
+    expect(keys.getKeySet().find(leaked)).toBeNull();
+    // Another process reading the same rows agrees.
+    expect((await load()).getSigningKey().kid).toBe(successor?.kid);
+    const log = await store.revocationsAfter(0, 10, clock.now());
+    expect(log.map((entry) => [entry.kind, entry.value])).toEqual([['kid', leaked]]);
+  });
+
+  it('keeps a pending rotation when it replaces the active key', async () => {
+    const keys = await load();
+    const leaked = keys.getSigningKey().kid;
+    const pending = (await keys.rotate()).kid;
+    const event = { kind: 'kid' as const, value: leaked, at: START, expiresAt: START + 1e6 };
+    const successor = await keys.revoke(leaked, event, { replaceActive: true });
+    expect(keys.getSigningKey().kid).toBe(successor?.kid);
+    expect(keys.list().map((entry) => entry.key.kid)).toContain(pending);
+    clock.advance(600_000);
+    expect(keys.getSigningKey().kid).toBe(pending);
+  });
+
+  it('returns no successor when the key revoked was not the active one', async () => {
+    const keys = await load();
+    const first = keys.getSigningKey().kid;
+    await keys.rotate();
+    clock.advance(600_000);
+    const event = { kind: 'kid' as const, value: first, at: clock.now(), expiresAt: 2e12 };
+    expect(await keys.revoke(first, event, { replaceActive: true })).toBeNull();
+    expect(keys.list()).toHaveLength(1);
+  });
+});
+
 /** A database several stores can open, as separate processes would. */
 interface SharedDatabase {
   open(): Promise<Store>;

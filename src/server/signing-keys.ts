@@ -147,10 +147,11 @@ export class SigningKeyManager implements KeySetSource {
    * Read the keys, and if `wanted` says so, add a pending key in a store transaction that
    * succeeds only if no other process changed the keys since they were read. When one did,
    * read again and ask `wanted` again (which a completed rotation elsewhere now answers
-   * with "no"). Null when no key was added.
+   * with "no"). Null when no key was added. The new key signs after `prepublishSeconds`.
    */
   async #rotateWhen(
     wanted: (ring: KeyRing, rows: readonly SigningKeyRecord[]) => boolean,
+    prepublishSeconds = this.#policy.prepublishSeconds,
   ): Promise<SigningKey | null> {
     for (let attempt = 0; attempt < MAX_ROTATION_ATTEMPTS; attempt++) {
       const rows = await this.#store.listSigningKeys();
@@ -159,7 +160,7 @@ export class SigningKeyManager implements KeySetSource {
       this.#ring = ring;
       if (!wanted(ring, rows)) return null;
       const now = this.#clock.now();
-      const activatesAt = now + this.#policy.prepublishSeconds * 1000;
+      const activatesAt = now + prepublishSeconds * 1000;
       const next = await generateSigningKey(this.#policy.algorithm);
       const current = ring.getSigningKey();
       const currentRow = rows.find((row) => row.kid === current.kid);
@@ -172,7 +173,12 @@ export class SigningKeyManager implements KeySetSource {
               current.kid,
               {
                 state: 'active',
-                activatesAt: currentRow?.activatesAt ?? currentRow?.createdAt ?? now,
+                // Strictly before the new key, which may sign at once (an emergency): of two
+                // keys started at the same millisecond the ring could pick either.
+                activatesAt: Math.min(
+                  currentRow?.activatesAt ?? currentRow?.createdAt ?? now,
+                  activatesAt - 1,
+                ),
                 retiresAt: activatesAt + this.#policy.overlapSeconds * 1000,
               },
             ],
@@ -190,16 +196,32 @@ export class SigningKeyManager implements KeySetSource {
 
   /**
    * Remove a key at once and log a `kid` revocation, so every token it signed dies
-   * everywhere. The active key cannot be revoked before another signs.
+   * everywhere. The active key is removed only with `replaceActive`: a new key then signs at
+   * once, without the pre-publication period (verifiers meet its kid before their JWKS cache
+   * has it and refetch), and the old one is removed as any other. Without it, revoking the
+   * active key would leave the issuer nothing to sign with.
    *
-   * @throws Error for the active key or an unknown kid.
+   * @throws Error for the active key without `replaceActive`, or an unknown kid.
    */
-  async revoke(kid: string, revocation: RevocationEvent): Promise<void> {
+  async revoke(
+    kid: string,
+    revocation: RevocationEvent,
+    options: { readonly replaceActive?: boolean } = {},
+  ): Promise<SigningKey | null> {
     await this.reload();
+    let successor: SigningKey | null = null;
     if (this.#ring.getSigningKey().kid === kid) {
-      throw new Error(
-        'the active key cannot be revoked: run `tessera keys rotate` first, then revoke it',
-      );
+      if (options.replaceActive !== true) {
+        throw new Error(
+          'the active key cannot be revoked without a successor: add --rotate (a new key ' +
+            'signs at once), or run `tessera keys rotate` first',
+        );
+      }
+      // Another process may replace it in between; then it no longer signs either way.
+      successor = await this.#rotateWhen((ring) => ring.getSigningKey().kid === kid, 0);
+      if (this.#ring.getSigningKey().kid === kid) {
+        throw new Error('the signing keys kept changing; try again');
+      }
     }
     const deleted = await this.#store.deleteSigningKey(
       kid,
@@ -208,6 +230,7 @@ export class SigningKeyManager implements KeySetSource {
     );
     if (!deleted) throw new Error(`no signing key has kid ${kid}`);
     await this.reload();
+    return successor;
   }
 }
 

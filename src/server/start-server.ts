@@ -160,6 +160,15 @@ export async function startServer(
     };
     const app = await buildApp(context, options.logger ?? false);
     runtime.attachLog(app.log);
+    // A kid revocation may have replaced the signing key (`tessera keys revoke --rotate`, or
+    // another server): read the keys now rather than at the next maintenance, so this
+    // process stops signing with a revoked key within a poll of the log, not 30 s.
+    follower.subscribe((event) => {
+      if (event.kind !== 'kid') return;
+      keys.reload().catch((error: unknown) => {
+        app.log.error({ err: error }, 'reloading the signing keys failed');
+      });
+    });
 
     const maintain = async (): Promise<void> => {
       await keys.rotateIfDue();

@@ -208,6 +208,68 @@ describe('admin commands against the data directory of a running server', SLOW, 
   });
 });
 
+/** The `kid` in the protected header of a compact JWS. */
+function kidOf(token: string): unknown {
+  const header = JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString()) as {
+    kid?: unknown;
+  };
+  return header.kid;
+}
+
+describe('emergency revocation of the signing key', SLOW, () => {
+  it('keys revoke --rotate replaces the active key of a running server in one command', async () => {
+    const { url, dataDir } = await harness.start();
+    const passphrase = 'a long passphrase of yours';
+    const added = await tessera(
+      ['users', 'add', 'alice', '--password-stdin', '--data-dir', dataDir],
+      `${passphrase}\n`,
+    );
+    expect(added.code, added.stderr).toBe(0);
+    const before = await login(url, 'alice', passphrase);
+    const leaked = kidOf(before.accessToken);
+    expect(typeof leaked).toBe('string');
+
+    // Without --rotate the active key is refused: the server would have nothing to sign with.
+    const refused = await tessera(['keys', 'revoke', String(leaked), '--data-dir', dataDir]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('--rotate');
+    expect(refused.stderr).not.toMatch(STACK_FRAME);
+    expect((await withBearer(`${url}/auth/sessions`, before.accessToken)).status).toBe(200);
+
+    const revoked = await tessera([
+      'keys',
+      'revoke',
+      String(leaked),
+      '--rotate',
+      '--data-dir',
+      dataDir,
+    ]);
+    expect(revoked.code, revoked.stderr).toBe(0);
+    const successor = /^key (\S+) \(EdDSA\) signs from now on/m.exec(revoked.stdout)?.[1];
+    expect(successor).toBeDefined();
+    expect(successor).not.toBe(leaked);
+
+    // The server follows the log about once a second: within a few seconds every token of the
+    // old key is refused, and the server signs with the new one, well before its 30 s
+    // maintenance would have read the keys again.
+    const started = Date.now();
+    await waitFor(
+      'the server to refuse the old key and sign with the new one',
+      async () =>
+        (await withBearer(`${url}/auth/sessions`, before.accessToken)).status === 401 &&
+        kidOf((await login(url, 'alice', passphrase)).accessToken) === successor,
+      10_000,
+    );
+    expect(Date.now() - started).toBeLessThan(10_000);
+    const after = await login(url, 'alice', passphrase);
+    expect((await withBearer(`${url}/auth/sessions`, after.accessToken)).status).toBe(200);
+    const jwks = (await (await fetch(`${url}/.well-known/jwks.json`)).json()) as {
+      keys: { kid: string }[];
+    };
+    expect(jwks.keys.map((key) => key.kid)).toEqual([successor]);
+  });
+});
+
 await describeWithService('postgres', 'tessera serve and the admin commands on PostgreSQL', () => {
   let database: TestDatabase;
 

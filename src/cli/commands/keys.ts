@@ -125,17 +125,27 @@ export function registerKeysCommand(program: Command, io: CliIo): void {
       .command('revoke <kid>')
       .description(
         'Remove a key at once (it leaked): every token it signed is rejected everywhere.',
+      )
+      .option(
+        '--rotate',
+        'if <kid> is the active key, first make a new key that signs at once (no ' +
+          'pre-publication); without it the active key is refused',
       ),
-  ).action(async (kid: string, options: DataOptions) => {
+  ).action(async (kid: string, options: DataOptions & { rotate?: boolean }) => {
     await loadManager(options, async (manager) => {
       const now = Date.now();
-      await manager.revoke(kid, {
-        kind: 'kid',
-        value: kid,
-        at: now,
-        expiresAt: now + CLI_REVOCATION_HORIZON_MS,
-      });
+      const successor = await manager.revoke(
+        kid,
+        { kind: 'kid', value: kid, at: now, expiresAt: now + CLI_REVOCATION_HORIZON_MS },
+        { replaceActive: options.rotate === true },
+      );
       io.stdout(`revoked key ${kid}\n`);
+      if (successor !== null) {
+        io.stdout(
+          `key ${successor.kid} (${successor.alg}) signs from now on; running servers ` +
+            'switch to it within 30 s\n',
+        );
+      }
     });
   });
 }
