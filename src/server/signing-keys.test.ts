@@ -118,16 +118,99 @@ describe('SigningKeyManager emergency revocation', () => {
     expect(log.map((entry) => [entry.kind, entry.value])).toEqual([['kid', leaked]]);
   });
 
-  it('keeps a pending rotation when it replaces the active key', async () => {
+  it('keeps a pending rotation, and the new key verifies for the overlap after it', async () => {
     const keys = await load();
     const leaked = keys.getSigningKey().kid;
     const pending = (await keys.rotate()).kid;
     const event = { kind: 'kid' as const, value: leaked, at: START, expiresAt: START + 1e6 };
-    const successor = await keys.revoke(leaked, event, { replaceActive: true });
-    expect(keys.getSigningKey().kid).toBe(successor?.kid);
+    const successor = (await keys.revoke(leaked, event, { replaceActive: true }))?.kid ?? '';
+    expect(keys.getSigningKey().kid).toBe(successor);
     expect(keys.list().map((entry) => entry.key.kid)).toContain(pending);
     clock.advance(600_000);
     expect(keys.getSigningKey().kid).toBe(pending);
+    // Tokens the emergency key signed stay valid until they expire, as after any rotation.
+    expect(keys.getKeySet().find(successor)).not.toBeNull();
+    expect(states(await load())).toEqual(['active', 'retiring']);
+    clock.advance(929_000);
+    expect(keys.getKeySet().find(successor)).not.toBeNull();
+    clock.advance(1_000);
+    expect(keys.getKeySet().find(successor)).toBeNull();
+  });
+
+  it('starts the new key early enough for a server whose clock is behind', async () => {
+    const keys = await load();
+    const leaked = keys.getSigningKey().kid;
+    clock.advance(3_600_000);
+    const event = { kind: 'kid' as const, value: leaked, at: clock.now(), expiresAt: 2e12 };
+    const successor = await keys.revoke(leaked, event, { replaceActive: true });
+    // A process 30 s behind reads the keys: the new key already signs there.
+    const behind = new TestClock(clock.now() - 30_000);
+    const elsewhere = await SigningKeyManager.load(store, sealer, behind, POLICY);
+    expect(elsewhere.getSigningKey().kid).toBe(successor?.kid);
+  });
+
+  it('applies reloads in the order they were asked for, whatever order the reads finish in', async () => {
+    let releaseFirst: () => void = () => undefined;
+    const firstHeld = new Promise<void>((resolve) => {
+      releaseFirst = resolve;
+    });
+    let armed = false;
+    // Once armed, the next read of the keys takes the rows of its moment, then answers late.
+    const slow = new Proxy(store, {
+      get(target, property, receiver) {
+        if (property !== 'listSigningKeys')
+          return Reflect.get(target, property, receiver) as unknown;
+        return async () => {
+          const rows = await target.listSigningKeys();
+          if (armed) {
+            armed = false;
+            await firstHeld;
+          }
+          return rows;
+        };
+      },
+    });
+    const other = await load();
+    const keys = await SigningKeyManager.load(slow, sealer, clock, POLICY);
+    const leaked = keys.getSigningKey().kid;
+    armed = true;
+    const stale = keys.reload();
+    const event = { kind: 'kid' as const, value: leaked, at: START, expiresAt: START + 1e6 };
+    const successor = await other.revoke(leaked, event, { replaceActive: true });
+    const fresh = keys.reload();
+    // Give the later read every chance to finish first; only then does the first one answer.
+    await Promise.race([fresh, new Promise((resolve) => setTimeout(resolve, 100))]);
+    releaseFirst();
+    await Promise.all([stale, fresh]);
+    expect(keys.getSigningKey().kid).toBe(successor?.kid);
+  });
+
+  it('says which key signs when the old one could not be deleted, and a rerun finishes', async () => {
+    let failDelete = true;
+    const flaky = new Proxy(store, {
+      get(target, property, receiver) {
+        if (property === 'deleteSigningKey' && failDelete) {
+          return () => Promise.reject(new Error('database went away'));
+        }
+        const value = Reflect.get(target, property, receiver) as unknown;
+        // The store's methods use private fields: call them on the store itself.
+        return typeof value === 'function' ? (value as () => unknown).bind(target) : value;
+      },
+    });
+    const keys = await SigningKeyManager.load(flaky, sealer, clock, POLICY);
+    const leaked = keys.getSigningKey().kid;
+    const event = { kind: 'kid' as const, value: leaked, at: START, expiresAt: START + 1e6 };
+    await expect(keys.revoke(leaked, event, { replaceActive: true })).rejects.toThrow(
+      /^key \S+ signs now, but \S+ was not revoked: run the command again$/,
+    );
+    await keys.reload();
+    const successor = keys.getSigningKey().kid;
+    expect(successor).not.toBe(leaked);
+    failDelete = false;
+    // The rerun finds the old key no longer signing and revokes it like any other.
+    expect(await keys.revoke(leaked, event, { replaceActive: true })).toBeNull();
+    expect(keys.getKeySet().find(leaked)).toBeNull();
+    expect(keys.getSigningKey().kid).toBe(successor);
   });
 
   it('returns no successor when the key revoked was not the active one', async () => {

@@ -28,6 +28,12 @@ export interface KeyRotationPolicy {
  * retry settles a race with another rotation; more cover a revocation landing in between.
  */
 const MAX_ROTATION_ATTEMPTS = 3;
+/**
+ * A key made in an emergency starts this far in the past (but after the key it replaces), so
+ * that servers whose clocks run up to this much behind already see it signing when they read
+ * the keys, instead of finding no active key once the old one is deleted.
+ */
+const EMERGENCY_BACKDATE_MS = 60_000;
 
 function sealPurpose(kid: string): string {
   return `signing-key:${kid}`;
@@ -45,6 +51,7 @@ export class SigningKeyManager implements KeySetSource {
   readonly #sealer: Sealer;
   readonly #clock: Clock;
   readonly #policy: KeyRotationPolicy;
+  #reloading: Promise<void> = Promise.resolve();
 
   private constructor(
     ring: KeyRing,
@@ -107,10 +114,18 @@ export class SigningKeyManager implements KeySetSource {
     return this.#ring.list();
   }
 
-  /** Re-read the schedule (another process or the CLI may have rotated or revoked a key). */
-  async reload(): Promise<void> {
-    const ring = ringOf(await this.#store.listSigningKeys(), this.#sealer, this.#clock);
-    if (ring !== null) this.#ring = ring;
+  /**
+   * Re-read the schedule (another process or the CLI may have rotated or revoked a key).
+   * Reloads run one after another, so a slow read can never put back an older schedule than
+   * one read after it.
+   */
+  reload(): Promise<void> {
+    const next = this.#reloading.then(async () => {
+      const ring = ringOf(await this.#store.listSigningKeys(), this.#sealer, this.#clock);
+      if (ring !== null) this.#ring = ring;
+    });
+    this.#reloading = next.catch(() => undefined);
+    return next;
   }
 
   /**
@@ -147,11 +162,12 @@ export class SigningKeyManager implements KeySetSource {
    * Read the keys, and if `wanted` says so, add a pending key in a store transaction that
    * succeeds only if no other process changed the keys since they were read. When one did,
    * read again and ask `wanted` again (which a completed rotation elsewhere now answers
-   * with "no"). Null when no key was added. The new key signs after `prepublishSeconds`.
+   * with "no"). Null when no key was added. The new key signs after the pre-publication
+   * period, or in an `emergency` at once (see {@link EMERGENCY_BACKDATE_MS}).
    */
   async #rotateWhen(
     wanted: (ring: KeyRing, rows: readonly SigningKeyRecord[]) => boolean,
-    prepublishSeconds = this.#policy.prepublishSeconds,
+    emergency = false,
   ): Promise<SigningKey | null> {
     for (let attempt = 0; attempt < MAX_ROTATION_ATTEMPTS; attempt++) {
       const rows = await this.#store.listSigningKeys();
@@ -160,25 +176,32 @@ export class SigningKeyManager implements KeySetSource {
       this.#ring = ring;
       if (!wanted(ring, rows)) return null;
       const now = this.#clock.now();
-      const activatesAt = now + prepublishSeconds * 1000;
-      const next = await generateSigningKey(this.#policy.algorithm);
       const current = ring.getSigningKey();
       const currentRow = rows.find((row) => row.kid === current.kid);
+      const currentStart = currentRow?.activatesAt ?? currentRow?.createdAt ?? now;
+      const activatesAt = emergency
+        ? Math.max(now - EMERGENCY_BACKDATE_MS, currentStart)
+        : now + this.#policy.prepublishSeconds * 1000;
+      // A rotation already scheduled (only an emergency adds a key while one is) still takes
+      // over when planned; the new key then verifies for the overlap after it, like any other.
+      const pending = rows.find((row) => (row.activatesAt ?? row.createdAt) > now);
+      const retiresAt =
+        pending === undefined
+          ? null
+          : (pending.activatesAt ?? pending.createdAt) + this.#policy.overlapSeconds * 1000;
+      const next = await generateSigningKey(this.#policy.algorithm);
       const added = await this.#store.addSigningKey(
         {
-          key: record(next, this.#sealer, 'pending', now, activatesAt, null),
+          key: record(next, this.#sealer, 'pending', now, activatesAt, retiresAt),
           expectedKids: rows.map((row) => row.kid),
           changes: new Map([
             [
               current.kid,
               {
                 state: 'active',
-                // Strictly before the new key, which may sign at once (an emergency): of two
-                // keys started at the same millisecond the ring could pick either.
-                activatesAt: Math.min(
-                  currentRow?.activatesAt ?? currentRow?.createdAt ?? now,
-                  activatesAt - 1,
-                ),
+                // Strictly before the new key, which in an emergency may start at the same
+                // millisecond: of two such keys the ring could pick either.
+                activatesAt: Math.min(currentStart, activatesAt - 1),
                 retiresAt: activatesAt + this.#policy.overlapSeconds * 1000,
               },
             ],
@@ -218,17 +241,27 @@ export class SigningKeyManager implements KeySetSource {
         );
       }
       // Another process may replace it in between; then it no longer signs either way.
-      successor = await this.#rotateWhen((ring) => ring.getSigningKey().kid === kid, 0);
+      successor = await this.#rotateWhen((ring) => ring.getSigningKey().kid === kid, true);
       if (this.#ring.getSigningKey().kid === kid) {
         throw new Error('the signing keys kept changing; try again');
       }
     }
-    const deleted = await this.#store.deleteSigningKey(
-      kid,
-      revocation,
-      audit(this.#clock.now(), 'key.revoked', kid),
-    );
-    if (!deleted) throw new Error(`no signing key has kid ${kid}`);
+    let deleted: boolean;
+    try {
+      deleted = await this.#store.deleteSigningKey(
+        kid,
+        revocation,
+        audit(this.#clock.now(), 'key.revoked', kid),
+      );
+    } catch (error) {
+      if (successor === null) throw error;
+      throw new Error(
+        `key ${successor.kid} signs now, but ${kid} was not revoked: run the command again`,
+        { cause: error },
+      );
+    }
+    // With a successor, a missing key was revoked by a run at the same moment: done.
+    if (!deleted && successor === null) throw new Error(`no signing key has kid ${kid}`);
     await this.reload();
     return successor;
   }
