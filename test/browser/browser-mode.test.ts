@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, describeWithChromium } from '../support/browser.js';
+import { ACCESS, CSRF, REFRESH } from '../support/browser-session.js';
 import {
   addUser,
   ManualClock,
@@ -25,9 +26,6 @@ import { TcpProxy } from '../support/tcp-proxy.js';
 const ARTIFACTS = 'test-artifacts';
 /** `TESSERA_UPDATE_SCREENSHOTS=1` also copies the account screenshot into docs/images. */
 const UPDATE_SCREENSHOTS = process.env['TESSERA_UPDATE_SCREENSHOTS'] === '1';
-const ACCESS = '__Host-tessera-access';
-const REFRESH = '__Host-tessera-refresh';
-const CSRF = '__Host-tessera-csrf';
 const USERS = ['alice', 'bob'] as const;
 /** Each test drives Chromium through several pages; the shared test machines can be slow. */
 const TEST_TIMEOUT_MS = 60_000;

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { resolveServerConfig } from '../../src/server/server-config.js';
 import { CookieJar, readClaims, setCookies, type SetCookie } from '../support/browser.js';
+import { ACCESS, browserLogin, CSRF, REFRESH, SAME_ORIGIN } from '../support/browser-session.js';
 import {
   addUser,
   ISSUER,
@@ -22,25 +23,10 @@ import {
 const harness = new ServerHarness();
 afterEach(() => harness.cleanup());
 
-const SAME_ORIGIN = { origin: ISSUER, 'sec-fetch-site': 'same-origin' } as const;
-const ACCESS = '__Host-tessera-access';
-const REFRESH = '__Host-tessera-refresh';
-const CSRF = '__Host-tessera-csrf';
-
 async function serverWithAlice(options: StartOptions = {}): Promise<TestServer> {
   const started = await harness.start(options);
   await addUser(started.server, 'alice');
   return started;
-}
-
-async function browserLogin(url: string, jar = new CookieJar()): Promise<Response> {
-  const response = await fetch(`${url}/auth/browser/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...SAME_ORIGIN },
-    body: JSON.stringify({ username: 'alice', password: PASSWORD }),
-  });
-  jar.take(response.headers);
-  return response;
 }
 
 function cookie(response: Response, name: string): SetCookie {

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { CookieJar, readClaims } from '../support/browser.js';
+import { ACCESS, browserLogin, CSRF, SAME_ORIGIN } from '../support/browser-session.js';
 import {
   addUser,
   ISSUER,
@@ -16,10 +17,6 @@ import {
 const harness = new ServerHarness();
 afterEach(() => harness.cleanup());
 
-const SAME_ORIGIN = { origin: ISSUER, 'sec-fetch-site': 'same-origin' } as const;
-const ACCESS = '__Host-tessera-access';
-const CSRF = '__Host-tessera-csrf';
-
 interface Signed {
   readonly started: TestServer;
   readonly jar: CookieJar;
@@ -30,13 +27,7 @@ async function signedIn(options: StartOptions = {}): Promise<Signed> {
   const started = await harness.start(options);
   await addUser(started.server, 'alice');
   const jar = new CookieJar();
-  const response = await fetch(`${started.url}/auth/browser/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...SAME_ORIGIN },
-    body: JSON.stringify({ username: 'alice', password: PASSWORD }),
-  });
-  expect(response.status).toBe(204);
-  jar.take(response.headers);
+  expect((await browserLogin(started.url, jar)).status).toBe(204);
   return { started, jar, sid: String(readClaims(jar.get(ACCESS) ?? '')['sid']) };
 }
 

@@ -1,8 +1,13 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CookieJar } from '../support/browser.js';
 import {
+  browserLogin,
+  CSRF,
+  expectSecurityHeaders,
+  SAME_ORIGIN,
+} from '../support/browser-session.js';
+import {
   addUser,
-  ISSUER,
   PASSWORD,
   ServerHarness,
   STACK_FRAME,
@@ -17,28 +22,15 @@ import { createTestDatabase, describeWithService, type TestDatabase } from '../s
 const harness = new ServerHarness();
 afterEach(() => harness.cleanup());
 
-const SAME_ORIGIN = { origin: ISSUER, 'sec-fetch-site': 'same-origin' } as const;
-const CSRF = '__Host-tessera-csrf';
-const CSP =
-  "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
-
-function expectSecurityHeaders(response: Response): void {
-  expect(response.headers.get('content-security-policy')).toBe(CSP);
-  expect(response.headers.get('referrer-policy')).toBe('no-referrer');
-  expect(response.headers.get('x-content-type-options')).toBe('nosniff');
-  expect(response.headers.get('x-frame-options')).toBe('DENY');
+/** The pages' security headers, and no-store: these answers are never cached. */
+function expectSecureAnswer(response: Response): void {
+  expectSecurityHeaders(response);
   expect(response.headers.get('cache-control')).toBe('no-store');
 }
 
 async function signedIn(url: string): Promise<CookieJar> {
-  const response = await fetch(`${url}/auth/browser/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...SAME_ORIGIN },
-    body: JSON.stringify({ username: 'alice', password: PASSWORD }),
-  });
-  expect(response.status).toBe(204);
   const jar = new CookieJar();
-  jar.take(response.headers);
+  expect((await browserLogin(url, jar)).status).toBe(204);
   return jar;
 }
 
@@ -149,14 +141,14 @@ describe("Fastify's own refusals", () => {
     const { url } = await harness.start();
     const long = await fetch(`${url}/account/sessions/${'a'.repeat(200)}/end`, { method: 'POST' });
     expect(long.status).toBe(414);
-    expectSecurityHeaders(long);
+    expectSecureAnswer(long);
     const longBody = (await long.json()) as Record<string, unknown>;
     expect(longBody['error']).toBe('invalid_request');
     expect(longBody['error_description']).toEqual(expect.any(String));
 
     const bad = await fetch(`${url}/account/sessions/%E0%A4%A/end`, { method: 'POST' });
     expect(bad.status).toBe(400);
-    expectSecurityHeaders(bad);
+    expectSecureAnswer(bad);
     const badBody = (await bad.json()) as Record<string, unknown>;
     expect(badBody['error']).toBe('invalid_request');
     expect(String(badBody['error_description'])).not.toContain('%E0');
@@ -166,19 +158,19 @@ describe("Fastify's own refusals", () => {
     const { url } = await harness.start();
     const missing = await fetch(`${url}/no/such/page`);
     expect(missing.status).toBe(404);
-    expectSecurityHeaders(missing);
+    expectSecureAnswer(missing);
     const invalid = await fetch(`${url}/auth/browser/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...SAME_ORIGIN },
       body: '{"username": 1}',
     });
     expect(invalid.status).toBe(400);
-    expectSecurityHeaders(invalid);
+    expectSecureAnswer(invalid);
     const root = await fetch(`${url}/`, { redirect: 'manual' });
     expect(root.status).toBe(303);
-    expectSecurityHeaders(root);
+    expectSecureAnswer(root);
     const anonymous = await fetch(`${url}/account`, { redirect: 'manual' });
     expect(anonymous.status).toBe(303);
-    expectSecurityHeaders(anonymous);
+    expectSecureAnswer(anonymous);
   });
 });

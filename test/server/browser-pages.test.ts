@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { CookieJar, readClaims } from '../support/browser.js';
+import { CSRF, expectSecurityHeaders, SAME_ORIGIN } from '../support/browser-session.js';
 import {
   addUser,
-  ISSUER,
   login,
   ManualClock,
   PASSWORD,
@@ -17,12 +17,8 @@ import {
 const harness = new ServerHarness();
 afterEach(() => harness.cleanup());
 
-const SAME_ORIGIN = { origin: ISSUER, 'sec-fetch-site': 'same-origin' } as const;
-const CSRF = '__Host-tessera-csrf';
 const CHROME_LINUX =
   'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36';
-const CSP =
-  "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 function postLoginForm(url: string, username: string, password: string): Promise<Response> {
   return fetch(`${url}/login`, {
@@ -65,13 +61,6 @@ function postForm(
     body: new URLSearchParams({ _csrf: jar.get(CSRF) ?? '', ...fields }).toString(),
     redirect: 'manual',
   });
-}
-
-function expectSecurityHeaders(response: Response): void {
-  expect(response.headers.get('content-security-policy')).toBe(CSP);
-  expect(response.headers.get('referrer-policy')).toBe('no-referrer');
-  expect(response.headers.get('x-content-type-options')).toBe('nosniff');
-  expect(response.headers.get('x-frame-options')).toBe('DENY');
 }
 
 async function started(): Promise<TestServer> {

@@ -1,11 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { hashOpaqueToken } from '../../src/token/opaque-token.js';
 import { CookieJar, readClaims, setCookies } from '../support/browser.js';
+import { ACCESS, browserLogin, CSRF, REFRESH } from '../support/browser-session.js';
 import {
   addUser,
-  ISSUER,
   ManualClock,
-  PASSWORD,
   postForm,
   refresh,
   ServerHarness,
@@ -22,10 +21,6 @@ import {
 const harness = new ServerHarness();
 afterEach(() => harness.cleanup());
 
-const SAME_ORIGIN = { origin: ISSUER, 'sec-fetch-site': 'same-origin' } as const;
-const ACCESS = '__Host-tessera-access';
-const REFRESH = '__Host-tessera-refresh';
-const CSRF = '__Host-tessera-csrf';
 const EXPIRED = 901_000;
 
 interface Signed {
@@ -43,14 +38,8 @@ async function signedIn(options: StartOptions = {}): Promise<Signed> {
     flags: { clockToleranceSeconds: '0', ...options.flags },
   });
   await addUser(started.server, 'alice');
-  const response = await fetch(`${started.url}/auth/browser/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...SAME_ORIGIN },
-    body: JSON.stringify({ username: 'alice', password: PASSWORD }),
-  });
-  expect(response.status).toBe(204);
   const jar = new CookieJar();
-  jar.take(response.headers);
+  expect((await browserLogin(started.url, jar)).status).toBe(204);
   return { started, clock, jar, sid: String(readClaims(jar.get(ACCESS) ?? '')['sid']) };
 }
 
