@@ -1,20 +1,57 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import type { RawGatewaySettings } from '../../src/gateway/gateway-config.js';
 import { generateSigningKey } from '../../src/keys/generate-signing-key.js';
 import type { SigningKey } from '../../src/keys/signing-key.js';
 import { signAccessToken } from '../../src/token/access-token.js';
+import { AUDIENCE } from './gateway-fixture.js';
 
 // An auth server reduced to what a cookie-mode gateway asks of it: its JWKS, and
 // `/oauth/token` for refresh_token grants, answering as each test says and counting calls.
 
-export const AUDIENCE = 'orders-api';
+/** The fixture's audience: the gateway tests share one. */
+export { AUDIENCE };
 export const CSRF = 'the-csrf-token-of-the-session-0123456789abc';
 export const sha256 = (value: string): string =>
   createHash('sha256').update(value).digest('base64url');
 
 /** How `/oauth/token` answers the next refreshes. */
+/**
+ * Settings of a gateway in front of `auth` and the upstream at `upstreamUrl`, with DPoP and
+ * revocations off: each test adds what it is about.
+ */
+export function gatewaySettingsFor(auth: FakeAuthServer, upstreamUrl: string): RawGatewaySettings {
+  return {
+    listen: '127.0.0.1:0',
+    upstream: upstreamUrl,
+    issuer: auth.url,
+    audience: AUDIENCE,
+    revocations: 'none',
+    disableDpop: true,
+  };
+}
+
+/** The claims of `auth`'s access tokens, issued now for five minutes with a fresh jti. */
+export function accessClaims(
+  auth: FakeAuthServer,
+  overrides: Record<string, unknown> = {},
+): Record<string, unknown> {
+  const now = Math.floor(Date.now() / 1000);
+  return {
+    iss: auth.url,
+    aud: AUDIENCE,
+    sub: 'alice',
+    client_id: 'tessera',
+    scope: 'orders:read',
+    iat: now,
+    exp: now + 300,
+    jti: randomBytes(8).toString('hex'),
+    ...overrides,
+  };
+}
+
 export type TokenMode = 'rotate' | 'invalid_grant' | 'error500' | 'hang';
 
 export interface FakeAuthServer {

@@ -7,6 +7,7 @@ import { STACK_FRAME } from '../support/server-fixture.js';
 import {
   AUDIENCE,
   CSRF,
+  gatewaySettingsFor,
   PLANTED_COOKIES,
   sha256,
   startCookieUpstream,
@@ -26,14 +27,7 @@ let gateway: RunningGateway;
 const errors: unknown[] = [];
 
 /** A gateway in front of the fake auth server and the upstream, DPoP and revocations off. */
-const baseSettings = () => ({
-  listen: '127.0.0.1:0',
-  upstream: upstream.url,
-  issuer: auth.url,
-  audience: AUDIENCE,
-  revocations: 'none',
-  disableDpop: true,
-});
+const baseSettings = () => gatewaySettingsFor(auth, upstream.url);
 
 /** {@link baseSettings} with cookie sessions for the shop's pages. */
 const cookieSettings = () => ({ ...baseSettings(), cookieSession: true, browserOrigins: SHOP });

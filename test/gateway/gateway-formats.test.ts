@@ -18,7 +18,13 @@ import { encryptJwt } from '../../src/token/encrypted-token.js';
 import { signPaseto } from '../../src/token/paseto-token.js';
 import { buildCli, tessera } from '../support/serve-process.js';
 import { STACK_FRAME } from '../support/server-fixture.js';
-import { AUDIENCE, startFakeAuthServer, type FakeAuthServer } from './fake-auth-server.js';
+import {
+  accessClaims,
+  AUDIENCE,
+  gatewaySettingsFor,
+  startFakeAuthServer,
+  type FakeAuthServer,
+} from './fake-auth-server.js';
 import { echoedHeaders, getJson, startEchoUpstream, type EchoUpstream } from './gateway-fixture.js';
 
 // `tessera gateway` with encrypted (nested JWT in JWE) and PASETO v4.public tokens: keys come
@@ -57,14 +63,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const base = (): RawGatewaySettings => ({
-  listen: '127.0.0.1:0',
-  upstream: upstream.url,
-  issuer: auth.url,
-  audience: AUDIENCE,
-  revocations: 'none',
-  disableDpop: true,
-});
+const base = (): RawGatewaySettings => gatewaySettingsFor(auth, upstream.url);
 
 async function gateway(settings: RawGatewaySettings): Promise<RunningGateway> {
   const running = await startGateway(resolveGatewayConfig({ ...base(), ...settings }, {}), {
@@ -78,22 +77,7 @@ async function gateway(settings: RawGatewaySettings): Promise<RunningGateway> {
 
 /** A v4.public PASETO with the claims of the fake server's access tokens. */
 function pasetoToken(overrides: Record<string, unknown> = {}): Promise<string> {
-  const now = Math.floor(Date.now() / 1000);
-  return signPaseto(
-    {
-      iss: auth.url,
-      aud: AUDIENCE,
-      sub: 'alice',
-      client_id: 'tessera',
-      scope: 'orders:read',
-      iat: now,
-      exp: now + 300,
-      jti: randomBytes(8).toString('hex'),
-      ...overrides,
-    },
-    edPrivate,
-    { kid: 'p1' },
-  );
+  return signPaseto(accessClaims(auth, overrides), edPrivate, { kid: 'p1' });
 }
 
 /**

@@ -6,7 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveGatewayConfig } from '../../src/gateway/gateway-config.js';
 import { startGateway, type RunningGateway } from '../../src/gateway/start-gateway.js';
 import { encryptPaseto } from '../../src/token/paseto-token.js';
-import { AUDIENCE, startFakeAuthServer, type FakeAuthServer } from './fake-auth-server.js';
+import {
+  accessClaims,
+  gatewaySettingsFor,
+  startFakeAuthServer,
+  type FakeAuthServer,
+} from './fake-auth-server.js';
 import { echoedHeaders, getJson, startEchoUpstream, type EchoUpstream } from './gateway-fixture.js';
 
 // `tessera gateway` with PASETO v4.local tokens: the shared key comes from a JWKS of oct keys
@@ -37,23 +42,7 @@ afterAll(async () => {
 
 /** A v4.local PASETO with the claims of the fake server's access tokens, under `key`. */
 function localToken(key: Uint8Array, overrides: Record<string, unknown> = {}): Promise<string> {
-  const now = Math.floor(Date.now() / 1000);
-  return encryptPaseto(
-    {
-      iss: auth.url,
-      aud: AUDIENCE,
-      sub: 'alice',
-      client_id: 'tessera',
-      scope: 'orders:read',
-      sid: 'session-1',
-      iat: now,
-      exp: now + 300,
-      jti: randomBytes(8).toString('hex'),
-      ...overrides,
-    },
-    key,
-    { kid: 'l1' },
-  );
+  return encryptPaseto(accessClaims(auth, { sid: 'session-1', ...overrides }), key, { kid: 'l1' });
 }
 
 describe('gateway with PASETO v4.local', () => {
@@ -61,12 +50,7 @@ describe('gateway with PASETO v4.local', () => {
     running = await startGateway(
       resolveGatewayConfig(
         {
-          listen: '127.0.0.1:0',
-          upstream: upstream.url,
-          issuer: auth.url,
-          audience: AUDIENCE,
-          revocations: 'none',
-          disableDpop: true,
+          ...gatewaySettingsFor(auth, upstream.url),
           formats: 'jwt,paseto-v4-local',
           pasetoLocalKeys: join(dir, 'paseto-local.jwks.json'),
         },
