@@ -2,7 +2,14 @@ import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { resolveServerConfig } from '../../src/server/server-config.js';
 import { CookieJar, readClaims, setCookies, type SetCookie } from '../support/browser.js';
-import { ACCESS, browserLogin, CSRF, REFRESH, SAME_ORIGIN } from '../support/browser-session.js';
+import {
+  ACCESS,
+  browserLogin,
+  CSRF,
+  postPageForm,
+  REFRESH,
+  SAME_ORIGIN,
+} from '../support/browser-session.js';
 import {
   addUser,
   ISSUER,
@@ -220,16 +227,7 @@ describe('transparent refresh of the pages', () => {
     const otherSid = String(readClaims(other.get(ACCESS) ?? '')['sid']);
 
     // End the second session from the first, through the account page's form.
-    const ended = await fetch(`${url}/account/sessions/${otherSid}/end`, {
-      method: 'POST',
-      headers: {
-        cookie: jar.header(),
-        'content-type': 'application/x-www-form-urlencoded',
-        ...SAME_ORIGIN,
-      },
-      body: new URLSearchParams({ _csrf: jar.get(CSRF) ?? '' }).toString(),
-      redirect: 'manual',
-    });
+    const ended = await postPageForm(url, `/account/sessions/${otherSid}/end`, jar);
     expect(ended.status).toBe(303);
     expect(ended.headers.get('location')).toBe('/account?done=ended');
 

@@ -2,8 +2,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CookieJar } from '../support/browser.js';
 import {
   browserLogin,
-  CSRF,
   expectSecurityHeaders,
+  postPageForm,
   SAME_ORIGIN,
 } from '../support/browser-session.js';
 import {
@@ -40,16 +40,7 @@ function nulSuite(start: () => Promise<TestServer>, bearerStatus: 400 | 401): vo
     const { url } = await start();
     const jar = await signedIn(url);
     for (const id of ['%00', 'a%00b', 'short', `${'a'.repeat(21)}%00`, `${'a'.repeat(21)}.`]) {
-      const response = await fetch(`${url}/account/sessions/${id}/end`, {
-        method: 'POST',
-        headers: {
-          cookie: jar.header(),
-          'content-type': 'application/x-www-form-urlencoded',
-          ...SAME_ORIGIN,
-        },
-        body: new URLSearchParams({ _csrf: jar.get(CSRF) ?? '' }).toString(),
-        redirect: 'manual',
-      });
+      const response = await postPageForm(url, `/account/sessions/${id}/end`, jar);
       expect(response.status).toBe(303);
       expect(response.headers.get('location')).toBe('/account?done=gone');
     }

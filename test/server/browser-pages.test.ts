@@ -1,6 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { CookieJar, readClaims } from '../support/browser.js';
-import { CSRF, expectSecurityHeaders, SAME_ORIGIN } from '../support/browser-session.js';
+import {
+  CSRF,
+  expectSecurityHeaders,
+  postPageForm,
+  SAME_ORIGIN,
+} from '../support/browser-session.js';
 import {
   addUser,
   login,
@@ -43,24 +48,6 @@ async function formLogin(url: string, password = PASSWORD): Promise<CookieJar> {
 
 function account(url: string, jar: CookieJar): Promise<Response> {
   return fetch(`${url}/account`, { headers: { cookie: jar.header() }, redirect: 'manual' });
-}
-
-function postForm(
-  url: string,
-  path: string,
-  jar: CookieJar,
-  fields: Record<string, string>,
-): Promise<Response> {
-  return fetch(`${url}${path}`, {
-    method: 'POST',
-    headers: {
-      cookie: jar.header(),
-      'content-type': 'application/x-www-form-urlencoded',
-      ...SAME_ORIGIN,
-    },
-    body: new URLSearchParams({ _csrf: jar.get(CSRF) ?? '', ...fields }).toString(),
-    redirect: 'manual',
-  });
 }
 
 async function started(): Promise<TestServer> {
@@ -181,7 +168,7 @@ describe('password change', () => {
     const app = await login(url, 'alice');
     const next = 'an entirely new passphrase';
 
-    const wrong = await postForm(url, '/account/password', jar, {
+    const wrong = await postPageForm(url, '/account/password', jar, {
       current_password: 'wrong one',
       new_password: next,
       confirm_password: next,
@@ -189,7 +176,7 @@ describe('password change', () => {
     expect(wrong.status).toBe(403);
     expect(await wrong.text()).toContain('Your current password is not right.');
 
-    const weak = await postForm(url, '/account/password', jar, {
+    const weak = await postPageForm(url, '/account/password', jar, {
       current_password: PASSWORD,
       new_password: 'short',
       confirm_password: 'short',
@@ -197,7 +184,7 @@ describe('password change', () => {
     expect(weak.status).toBe(400);
     expect(await weak.text()).toContain('at least 12 characters');
 
-    const mismatch = await postForm(url, '/account/password', jar, {
+    const mismatch = await postPageForm(url, '/account/password', jar, {
       current_password: PASSWORD,
       new_password: next,
       confirm_password: `${next}!`,
@@ -207,7 +194,7 @@ describe('password change', () => {
     expect((await refresh(url, app.refreshToken)).status).toBe(200);
 
     const app2 = await login(url, 'alice');
-    const changed = await postForm(url, '/account/password', jar, {
+    const changed = await postPageForm(url, '/account/password', jar, {
       current_password: PASSWORD,
       new_password: next,
       confirm_password: next,
@@ -233,7 +220,7 @@ describe('password change', () => {
     const jar = await formLogin(url);
     const next = 'an entirely new passphrase';
     const attempt = (current: string): Promise<Response> =>
-      postForm(url, '/account/password', jar, {
+      postPageForm(url, '/account/password', jar, {
         current_password: current,
         new_password: next,
         confirm_password: next,
@@ -242,7 +229,7 @@ describe('password change', () => {
     // Success resets the count: four more wrong ones are still only wrong, not throttled.
     expect((await attempt(PASSWORD)).status).toBe(303);
     const back = (current: string): Promise<Response> =>
-      postForm(url, '/account/password', jar, {
+      postPageForm(url, '/account/password', jar, {
         current_password: current,
         new_password: PASSWORD,
         confirm_password: PASSWORD,
@@ -262,7 +249,7 @@ describe('password change', () => {
     const { url } = await started();
     const jar = await formLogin(url);
     const next = 'an entirely new passphrase';
-    const response = await postForm(url, '/account/password', jar, {
+    const response = await postPageForm(url, '/account/password', jar, {
       current_password: 'x'.repeat(1025),
       new_password: next,
       confirm_password: next,
@@ -274,7 +261,7 @@ describe('password change', () => {
   it('refuses a password change without the CSRF token', async () => {
     const { url } = await started();
     const jar = await formLogin(url);
-    const response = await postForm(url, '/account/password', jar, {
+    const response = await postPageForm(url, '/account/password', jar, {
       _csrf: '',
       current_password: PASSWORD,
       new_password: 'an entirely new passphrase',
@@ -288,7 +275,7 @@ describe('password change', () => {
     const { url } = await started();
     const jar = await formLogin(url);
     const app = await login(url, 'alice');
-    const response = await postForm(url, '/account/logout-all', jar, {});
+    const response = await postPageForm(url, '/account/logout-all', jar, {});
     expect(response.status).toBe(303);
     expect((await refresh(url, app.refreshToken)).status).toBe(400);
     expect((await account(url, jar)).status).toBe(303);

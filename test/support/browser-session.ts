@@ -25,6 +25,28 @@ export function expectSecurityHeaders(response: Response): void {
   expect(response.headers.get('x-frame-options')).toBe('DENY');
 }
 
+/**
+ * A form POST from a same-origin page to `path`, with the session's cookies and its CSRF token
+ * (then `fields`); redirects are returned, not followed.
+ */
+export function postPageForm(
+  url: string,
+  path: string,
+  jar: CookieJar,
+  fields: Record<string, string> = {},
+): Promise<Response> {
+  return fetch(`${url}${path}`, {
+    method: 'POST',
+    headers: {
+      cookie: jar.header(),
+      'content-type': 'application/x-www-form-urlencoded',
+      ...SAME_ORIGIN,
+    },
+    body: new URLSearchParams({ _csrf: jar.get(CSRF) ?? '', ...fields }).toString(),
+    redirect: 'manual',
+  });
+}
+
 /** `POST /auth/browser/login` as alice from a same-origin page; `jar` takes the cookies. */
 export async function browserLogin(url: string, jar = new CookieJar()): Promise<Response> {
   const response = await fetch(`${url}/auth/browser/login`, {
