@@ -1,3 +1,4 @@
+import { storeTarget } from '../../store/open-store.js';
 import { resolvePostgresUrl } from '../../store/postgres/postgres-target.js';
 
 /** A signing key's id and algorithm, as `tessera doctor` needs them. */
@@ -5,11 +6,6 @@ export interface KeyAlgorithm {
   readonly kid: string;
   readonly alg: string;
 }
-
-// URL schemes for PostgreSQL (libpq accepts both), and any scheme of two or more letters (so a
-// Windows path such as `C:\data\tessera.db` stays a path), as the store itself reads them.
-const POSTGRES = /^postgres(?:ql)?:\/\//i;
-const SCHEME = /^([a-z][a-z0-9+.-]+):/i;
 
 // An SQLite error that means "no store has been created here yet".
 const NOT_YET = /no such table|unable to open|SQLITE_CANTOPEN|does not exist/i;
@@ -68,15 +64,8 @@ async function fromPostgres(url: string): Promise<KeyAlgorithm[] | null> {
  * const keys = await readSigningKeyAlgorithms('sqlite:/var/lib/tessera/tessera.db');
  */
 export async function readSigningKeyAlgorithms(db: string): Promise<KeyAlgorithm[] | null> {
-  if (POSTGRES.test(db)) return fromPostgres(db);
-  let path = db;
-  const scheme = SCHEME.exec(db)?.[1]?.toLowerCase();
-  if (scheme === 'sqlite') {
-    path = db.slice('sqlite:'.length);
-    // sqlite:///var/lib/tessera.db names /var/lib/tessera.db, as the store reads it.
-    if (path.startsWith('//')) path = path.slice(2);
-  } else if (scheme !== undefined) {
-    return null;
-  }
-  return fromSqlite(path);
+  const target = storeTarget(db);
+  if (target.kind === 'postgres') return fromPostgres(db);
+  if (target.kind === 'unknown') return null;
+  return fromSqlite(target.path);
 }
