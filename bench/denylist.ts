@@ -1,12 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { generateSigningKey, JwtVerifier, KeySet, signAccessToken } from '../src/index.js';
 import type { JwsHeader, JwtClaims } from '../src/index.js';
 import { Denylist, revocationExpiry, type RevocationKind } from '../src/revocation/index.js';
 import type { RevocationEvent } from '../src/revocation/index.js';
+import { findGc } from './internal/find-gc.js';
 import { compareMeasurements, measureSideBySide } from './internal/measure.js';
 import { benchSettings, type BenchSettings } from './internal/settings.js';
 import { median } from './internal/stats.js';
@@ -339,31 +338,6 @@ function generateEvents(count: number, now: number): RevocationEvent[] {
  */
 function flatUuid(): string {
   return Buffer.from(randomUUID(), 'latin1').toString('latin1');
-}
-
-/**
- * A way to force a full collection: `global.gc` under `node --expose-gc`, else the same flag set
- * at run time (V8 then lets a new context see `gc`). Without one, old-generation garbage would
- * count as denylist memory, so the measurement is skipped rather than overstated.
- */
-function findGc(): { gc: () => void; method: string } | undefined {
-  const exposed = globalThis.gc;
-  if (exposed !== undefined) {
-    const gc = (): void => {
-      exposed();
-    };
-    return { gc, method: 'deltas between full GCs (global.gc, node --expose-gc)' };
-  }
-  try {
-    setFlagsFromString('--expose-gc');
-    const gc = runInNewContext('gc') as (() => void) | undefined;
-    if (typeof gc === 'function') {
-      return { gc, method: 'deltas between full GCs (gc exposed by v8.setFlagsFromString)' };
-    }
-  } catch {
-    // No way to force a collection.
-  }
-  return undefined;
 }
 
 /** A `##` title, then a table: contender names left, the `numeric` columns right. */
