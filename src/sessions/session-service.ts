@@ -9,11 +9,10 @@ import type {
   SessionRecord,
 } from '../store/records.js';
 import type { Store } from '../store/store.js';
-import { signAccessToken } from '../token/access-token.js';
 import type { Clock } from '../token/clock.js';
 import { generateOpaqueToken, hashOpaqueToken } from '../token/opaque-token.js';
 import { revocationHorizonMs, type AuthPolicy } from './auth-policy.js';
-import { bindingClaims, type BrowserBindingKeys } from './browser-binding-keys.js';
+import type { BrowserBindingKeys } from './browser-binding-keys.js';
 import {
   changePassword,
   type PasswordChange,
@@ -21,6 +20,7 @@ import {
 } from './change-password.js';
 import type { LoginThrottle } from './login-throttle.js';
 import type { PasswordHasher } from './password-hasher.js';
+import { issueSessionTokens, refreshTokenRecord } from './session-tokens.js';
 import type {
   IssuedTokens,
   LoginFailure,
@@ -135,10 +135,13 @@ export class SessionService {
     const refreshToken = generateOpaqueToken();
     await store.createSession(
       session,
-      this.#refreshRecord(refreshToken, sessionId, null, now, absoluteExpiresAt),
+      refreshTokenRecord(refreshToken, sessionId, null, now, absoluteExpiresAt),
       this.#auditRecord('login.succeeded', user.id, sessionId, input.clientId, context, {}),
     );
-    return { ok: true, tokens: this.#issue(session, refreshToken, input.dpopJkt) };
+    return {
+      ok: true,
+      tokens: issueSessionTokens(this.#deps, session, refreshToken, input.dpopJkt),
+    };
   }
 
   /**
@@ -177,7 +180,7 @@ export class SessionService {
     const purpose = successorPurpose(presentedHash);
     const outcome = await store.rotateRefreshToken({
       presentedHash,
-      successor: this.#refreshRecord(
+      successor: refreshTokenRecord(
         successorToken,
         '',
         presentedHash,
@@ -213,7 +216,10 @@ export class SessionService {
           outcome.kind === 'rotated'
             ? successorToken
             : sealer.open(outcome.successorSealed, purpose);
-        return { ok: true, tokens: this.#issue(outcome.session, refreshToken, input.dpopJkt) };
+        return {
+          ok: true,
+          tokens: issueSessionTokens(this.#deps, outcome.session, refreshToken, input.dpopJkt),
+        };
       }
       case 'reused':
         await this.#deps.afterRevocation();
@@ -303,57 +309,6 @@ export class SessionService {
 
   #revocation(kind: RevocationEvent['kind'], value: string, now: number): RevocationEvent {
     return { kind, value, at: now, expiresAt: now + revocationHorizonMs(this.#deps.policy) };
-  }
-
-  #issue(session: SessionRecord, refreshToken: string, dpopJkt: string | null): IssuedTokens {
-    const { policy, clock, signingKeys, browserKeys } = this.#deps;
-    const extraClaims = {
-      // RFC 9449 §6.1: the access token is bound to the key the request proved.
-      ...(dpopJkt === null ? {} : { cnf: { jkt: dpopJkt } }),
-      // Cookie mode (csh) or token sidecar (fgp): every token of the session, refreshed too.
-      ...bindingClaims(browserKeys, session.id, session.browserBinding),
-    };
-    const accessToken = signAccessToken(
-      {
-        issuer: policy.issuer,
-        subject: session.userId,
-        audience: policy.audience,
-        clientId: session.clientId,
-        scope: session.scope,
-        sessionId: session.id,
-        ttlSeconds: policy.accessTokenTtlSeconds,
-        clock,
-        extraClaims,
-      },
-      signingKeys.getSigningKey(),
-    );
-    return {
-      accessToken,
-      tokenType: dpopJkt === null ? 'Bearer' : 'DPoP',
-      expiresIn: policy.accessTokenTtlSeconds,
-      refreshToken,
-      sessionId: session.id,
-      scope: session.scope,
-      sessionExpiresAt: session.absoluteExpiresAt,
-    };
-  }
-
-  #refreshRecord(
-    token: string,
-    sessionId: string,
-    parentHash: string | null,
-    now: number,
-    expiresAt: number,
-  ): RefreshTokenRecord {
-    return {
-      hash: hashOpaqueToken(token),
-      sessionId,
-      parentHash,
-      createdAt: now,
-      expiresAt,
-      spentAt: null,
-      successorSealed: null,
-    };
   }
 
   async #audit(
