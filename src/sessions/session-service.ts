@@ -111,6 +111,13 @@ export class SessionService {
       return { ok: false, reason: 'invalid_credentials' };
     }
     await throttle.recordSuccess(attempt);
+    // A hash made with weaker parameters than this server's (an older default, a lowered
+    // setting) is replaced now, while the password is at hand (OWASP: upgrade on login).
+    if (passwords.needsRehash(user.passwordHash)) {
+      const audit = this.#auditRecord('user.password_rehashed', user.id, null, null, context, {});
+      const stronger = await passwords.hash(input.password);
+      await store.upgradePasswordHash(user.id, user.passwordHash, stronger, audit);
+    }
 
     const now = clock.now();
     const { policy } = this.#deps;

@@ -112,6 +112,17 @@ export class KyselyStore implements Store {
     return this.#transact('user', (trx) => accounts.setUserPassword(trx, this.#dialect, change));
   }
 
+  upgradePasswordHash(
+    id: string,
+    expectedHash: string,
+    passwordHash: string,
+    audit: AuditRecord,
+  ): Promise<boolean> {
+    return this.#transact('user', (trx) =>
+      accounts.upgradePasswordHash(trx, id, expectedHash, passwordHash, audit),
+    );
+  }
+
   // Clients
 
   createClient(client: ClientRecord, audit: AuditRecord): Promise<void> {

@@ -98,6 +98,18 @@ export interface Store {
     revocation: (session: SessionRecord) => RevocationEvent,
     audit: AuditRecord,
   ): Promise<boolean>;
+  /**
+   * Replace a password hash by a new hash of the same password (stronger parameters), only
+   * if the stored hash is still `expectedHash`: a password changed meanwhile is never undone.
+   * Sessions, revocations and the password's change time stay as they are. False when the
+   * user is gone or the hash changed.
+   */
+  upgradePasswordHash(
+    id: string,
+    expectedHash: string,
+    passwordHash: string,
+    audit: AuditRecord,
+  ): Promise<boolean>;
 
   // Clients
   createClient(client: ClientRecord, audit: AuditRecord): Promise<void>;

@@ -1,3 +1,4 @@
+import { hash as argon2Hash } from '@node-rs/argon2';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   addClient,
@@ -250,5 +251,42 @@ describe('POST /auth/login naming a client or scopes', () => {
       });
       expectJsonError(response, 400, 'invalid_client');
     }
+  });
+});
+
+describe('POST /auth/login with a password hash weaker than the server makes', () => {
+  it('stores a hash with the current parameters, keeping the password, sessions and audit', async () => {
+    const { server, url, userId } = await serverWithAlice();
+    const { store } = server.context;
+    // As an older release or a lowered setting would have stored it: 1 MiB, one pass.
+    const weak = await argon2Hash(PASSWORD, { memoryCost: 1024, timeCost: 1, parallelism: 1 });
+    await store.setUserPassword(
+      userId,
+      weak,
+      Date.now(),
+      null,
+      () => {
+        throw new Error('alice has no session yet');
+      },
+      {
+        at: Date.now(),
+        type: 'test',
+        userId,
+        sessionId: null,
+        clientId: null,
+        ip: null,
+        detail: {},
+      },
+    );
+    const first = await login(url, 'alice');
+    const upgraded = (await store.findUserById(userId))?.passwordHash ?? '';
+    expect(upgraded).toMatch(/^\$argon2id\$v=19\$m=7168,t=5,p=1\$/);
+    expect((await store.listAudit(5)).map((line) => line.type)).toContain('user.password_rehashed');
+    // The same password still logs in, and the earlier session lives on.
+    await login(url, 'alice');
+    expect((await withBearer(`${url}/auth/sessions`, first.accessToken)).status).toBe(200);
+    // A hash as strong as the server's is left alone.
+    await login(url, 'alice');
+    expect((await store.findUserById(userId))?.passwordHash).toBe(upgraded);
   });
 });

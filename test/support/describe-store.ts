@@ -124,6 +124,29 @@ export function describeStore(
         );
         expect(await unknown).toBe(false);
       });
+
+      it('upgrades a password hash only while it is the one expected, touching nothing else', async () => {
+        await seedSession(store, 'live');
+        const before = await store.findUserById('u1');
+        const old = before?.passwordHash ?? '';
+        expect(
+          await store.upgradePasswordHash('u1', '$argon2id$other', '$argon2id$up', audit('x')),
+        ).toBe(false);
+        expect(
+          await store.upgradePasswordHash('u1', old, '$argon2id$up', audit('password.rehashed')),
+        ).toBe(true);
+        // The password did not change: its change time, the sessions and the log stay.
+        expect(await store.findUserById('u1')).toEqual({ ...before, passwordHash: '$argon2id$up' });
+        expect(await store.findSession('live')).toMatchObject({ endedAt: null });
+        expect(await revocationLog(store)).toEqual([]);
+        expect((await auditTypes(store))[0]).toBe('password.rehashed');
+        // A second upgrade from the old hash (a concurrent login) changes nothing.
+        expect(await store.upgradePasswordHash('u1', old, '$argon2id$late', audit('x'))).toBe(
+          false,
+        );
+        expect((await store.findUserById('u1'))?.passwordHash).toBe('$argon2id$up');
+        expect(await store.upgradePasswordHash('nobody', old, 'x', audit('x'))).toBe(false);
+      });
     });
 
     describe('clients', () => {

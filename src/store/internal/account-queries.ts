@@ -84,6 +84,25 @@ export async function setUserPassword(
   return true;
 }
 
+/** See `Store.upgradePasswordHash`: compare and set, then the audit line. */
+export async function upgradePasswordHash(
+  trx: Kysely<Database>,
+  id: string,
+  expectedHash: string,
+  passwordHash: string,
+  audit: AuditRecord,
+): Promise<boolean> {
+  const result = await trx
+    .updateTable('users')
+    .set({ password_hash: passwordHash })
+    .where('id', '=', id)
+    .where('password_hash', '=', expectedHash)
+    .executeTakeFirst();
+  if (result.numUpdatedRows === 0n) return false;
+  await insertAudit(trx, audit);
+  return true;
+}
+
 export async function createClient(
   trx: Kysely<Database>,
   client: ClientRecord,
