@@ -140,8 +140,14 @@ export class KyselyStore implements Store {
     return this.#run('client', (db) => accounts.listClients(db));
   }
 
-  deleteClient(clientId: string, audit: AuditRecord): Promise<boolean> {
-    return this.#transact('client', (trx) => accounts.deleteClient(trx, clientId, audit));
+  deleteClient(
+    clientId: string,
+    now: number,
+    revocation: RevocationEvent,
+    audit: AuditRecord,
+  ): Promise<boolean> {
+    const removal = { clientId, now, revocation, audit };
+    return this.#transact('client', (trx) => accounts.deleteClient(trx, this.#dialect, removal));
   }
 
   // Sessions and refresh tokens

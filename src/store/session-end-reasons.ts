@@ -12,4 +12,6 @@ export const SESSION_END_REASONS = Object.freeze({
   passwordChanged: 'password_changed',
   /** The user logged out everywhere (`endAllSessions`). */
   loggedOutEverywhere: 'logged_out_everywhere',
+  /** The client the session was started by was removed (`deleteClient`). */
+  clientRemoved: 'client_removed',
 } as const);

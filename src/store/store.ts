@@ -115,7 +115,18 @@ export interface Store {
   createClient(client: ClientRecord, audit: AuditRecord): Promise<void>;
   findClient(clientId: string): Promise<ClientRecord | null>;
   listClients(): Promise<ClientRecord[]>;
-  deleteClient(clientId: string, audit: AuditRecord): Promise<boolean>;
+  /**
+   * Remove a client and revoke what it holds, in one transaction: every live session it
+   * started ends with a `sid` revocation each (expiring with `revocation`), then `revocation`
+   * is logged: the `sub` revocation of the client id, which reaches the tokens it got with
+   * `client_credentials`. False, with nothing written, when there is no such client.
+   */
+  deleteClient(
+    clientId: string,
+    now: number,
+    revocation: RevocationEvent,
+    audit: AuditRecord,
+  ): Promise<boolean>;
 
   // Sessions and refresh tokens
   /** Create a session with its first refresh token. */

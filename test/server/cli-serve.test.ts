@@ -5,10 +5,12 @@ import {
   basic,
   login,
   postForm,
+  postJson,
   readResponse,
   refresh,
   ServerHarness,
   STACK_FRAME,
+  stringField,
   waitFor,
   withBearer,
 } from '../support/server-fixture.js';
@@ -205,6 +207,65 @@ describe('admin commands against the data directory of a running server', SLOW, 
     );
     expect(Date.now() - started).toBeLessThan(5_000);
     expect((await refresh(url, tokens.refreshToken)).body['error']).toBe('invalid_grant');
+  });
+
+  it("clients remove revokes the client's tokens and ends its sessions on the running server", async () => {
+    const { url, dataDir } = await harness.start();
+    const addClient = async (args: readonly string[]): Promise<string> => {
+      const added = await tessera(['clients', 'add', ...args, '--data-dir', dataDir]);
+      expect(added.code, added.stderr).toBe(0);
+      return /client secret \(shown once, store it now\): (\S+)/.exec(added.stdout)?.[1] ?? '';
+    };
+    const secret = await addClient(['reporting', '--scope', 'read']);
+    const auditorSecret = await addClient(['auditor']);
+    await addClient(['mobile', '--public', '--scope', 'read']);
+    const passphrase = 'a long passphrase of yours';
+    const user = ['users', 'add', 'alice', '--password-stdin', '--data-dir', dataDir];
+    expect((await tessera(user, `${passphrase}\n`)).code).toBe(0);
+
+    const granted = await postForm(
+      `${url}/oauth/token`,
+      { grant_type: 'client_credentials' },
+      basic('reporting', secret),
+    );
+    const serviceToken = stringField(granted.body, 'access_token');
+    const active = async (token: string): Promise<unknown> =>
+      (await postForm(`${url}/oauth/introspect`, { token }, basic('auditor', auditorSecret))).body[
+        'active'
+      ];
+    expect(await active(serviceToken)).toBe(true);
+    const app = await postJson(`${url}/auth/login`, {
+      username: 'alice',
+      password: passphrase,
+      client_id: 'mobile',
+    });
+    const appToken = stringField(app.body, 'access_token');
+    const web = await login(url, 'alice', passphrase);
+
+    for (const clientId of ['reporting', 'mobile']) {
+      const removed = await tessera(['clients', 'remove', clientId, '--data-dir', dataDir]);
+      expect(removed.code, removed.stderr).toBe(0);
+      expect(removed.stdout).toBe(
+        `removed client ${clientId} and revoked its tokens and sessions\n`,
+      );
+    }
+    // The server reads the log every second.
+    await waitFor(
+      'the service token to be revoked',
+      async () => (await active(serviceToken)) === false,
+      5_000,
+    );
+    await waitFor(
+      "the removed app's session to end",
+      async () => (await withBearer(`${url}/auth/sessions`, appToken)).status === 401,
+      5_000,
+    );
+    expect((await refresh(url, stringField(app.body, 'refresh_token'))).status).not.toBe(200);
+    // Other clients' tokens and sessions are untouched.
+    expect((await withBearer(`${url}/auth/sessions`, web.accessToken)).status).toBe(200);
+    const again = await tessera(['clients', 'remove', 'reporting', '--data-dir', dataDir]);
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toContain('no client "reporting"');
   });
 });
 

@@ -159,14 +159,47 @@ export function describeStore(
         expect(await store.findClient('web')).toEqual({ ...client, createdAt: NOW });
         expect(await store.findClient('api')).toEqual(api);
         expect((await store.listClients()).map((found) => found.clientId)).toEqual(['api', 'web']);
-        expect(await store.deleteClient('web', audit('client.deleted'))).toBe(true);
-        expect(await store.deleteClient('web', audit('client.deleted'))).toBe(false);
+        const removal = revocation('sub', 'web');
+        expect(await store.deleteClient('web', NOW, removal, audit('client.deleted'))).toBe(true);
+        expect(await store.deleteClient('web', NOW, removal, audit('client.deleted'))).toBe(false);
         expect(await store.findClient('web')).toBeNull();
         expect(await auditTypes(store)).toEqual([
           'client.deleted',
           'client.created',
           'client.created',
         ]);
+      });
+
+      it('ends the live sessions of a removed client and revokes its tokens, in one go', async () => {
+        await store.createClient({ ...client, createdAt: NOW }, audit('client.created'));
+        await seedSession(store, 'web-1', 'h1');
+        await seedSession(store, 'web-2', 'h2', 'u2');
+        await seedSession(store, 'web-gone', 'h3', 'u1', { endedAt: NOW - 1, endReason: 'logout' });
+        await seedSession(store, 'mobile-1', 'h4', 'u1', { clientId: 'mobile' });
+        const removal = revocation('sub', 'web');
+        expect(await store.deleteClient('web', NOW + 5, removal, audit('client.removed'))).toBe(
+          true,
+        );
+        for (const id of ['web-1', 'web-2']) {
+          expect(await store.findSession(id)).toMatchObject({
+            endedAt: NOW + 5,
+            endReason: SESSION_END_REASONS.clientRemoved,
+          });
+        }
+        expect(await store.findSession('web-gone')).toMatchObject({ endedAt: NOW - 1 });
+        expect(await store.findSession('mobile-1')).toMatchObject({ endedAt: null });
+        const log = await revocationLog(store);
+        expect(log.map((event) => `${event.kind}:${event.value}`)).toEqual([
+          'sid:web-1',
+          'sid:web-2',
+          'sub:web',
+        ]);
+        expect(new Set(log.map((event) => event.expiresAt))).toEqual(new Set([removal.expiresAt]));
+        expect((await auditTypes(store))[0]).toBe('client.removed');
+        // An unknown client: nothing written.
+        expect(await store.deleteClient('web', NOW + 6, removal, audit('x'))).toBe(false);
+        expect(await revocationLog(store)).toHaveLength(3);
+        expect((await auditTypes(store))[0]).toBe('client.removed');
       });
 
       it('refuses a taken client id, and a scope that is not a scope token', async () => {

@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
+import type { RevocationEvent } from '../../revocation/revocation-event.js';
 import { generateOpaqueToken, hashOpaqueToken } from '../../token/opaque-token.js';
 import type { CliIo } from '../cli-io.js';
 import {
+  CLI_REVOCATION_HORIZON_MS,
   cliAudit,
   withDataOptions,
   withState,
@@ -61,14 +63,30 @@ export function registerClientsCommand(program: Command, io: CliIo): void {
     });
   });
 
-  withDataOptions(clients.command('remove <client-id>').description('Remove a client.')).action(
-    async (clientId: string, options: DataOptions) => {
-      await withState(options, async ({ store }) => {
-        if (!(await store.deleteClient(clientId, cliAudit('client.removed', { clientId })))) {
-          throw new TypeError(`no client ${JSON.stringify(clientId)}`);
-        }
-      });
-      io.stdout(`removed client ${clientId}\n`);
-    },
-  );
+  withDataOptions(
+    clients
+      .command('remove <client-id>')
+      .description(
+        'Remove a client and revoke at once what it holds: the tokens it got with client_credentials, and every session started through it.',
+      ),
+  ).action(async (clientId: string, options: DataOptions) => {
+    const now = Date.now();
+    // Its client_credentials tokens carry the client id as `sub`: one "revoked before" event
+    // reaches them all, on every server and verifier. Their `iat` is in whole seconds, so the
+    // time is the end of this second: a token issued earlier in it is revoked too, and none
+    // can be issued later, the client being gone.
+    const revocation: RevocationEvent = {
+      kind: 'sub',
+      value: clientId,
+      at: (Math.floor(now / 1000) + 1) * 1000,
+      expiresAt: now + CLI_REVOCATION_HORIZON_MS,
+    };
+    await withState(options, async ({ store }) => {
+      const audit = cliAudit('client.removed', { clientId });
+      if (!(await store.deleteClient(clientId, now, revocation, audit))) {
+        throw new TypeError(`no client ${JSON.stringify(clientId)}`);
+      }
+    });
+    io.stdout(`removed client ${clientId} and revoked its tokens and sessions\n`);
+  });
 }

@@ -127,7 +127,7 @@ export function registerOAuthRoutes(app: FastifyInstance, context: ServerContext
       throw new HttpError(
         400,
         'unsupported_token_type',
-        'encrypted access tokens cannot be revoked by their text; revoke the client or its session',
+        'encrypted access tokens cannot be revoked by their text; end their session, or remove their client (tessera clients remove)',
       );
     }
     // RFC 7009 §2.2: an unknown or already invalid token is not an error.

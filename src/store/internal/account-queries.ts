@@ -4,7 +4,7 @@ import type { Database, SqlDialectName } from '../database.js';
 import type { AuditRecord, ClientRecord, SessionRecord, UserRecord } from '../records.js';
 import { SESSION_END_REASONS } from '../session-end-reasons.js';
 import * as rows from './rows.js';
-import { endLiveSessionsOfUser, insertAudit, insertRevocation } from './session-writes.js';
+import { endLiveSessions, insertAudit, insertRevocation } from './session-writes.js';
 
 // Users and clients. Functions that write several rows expect to run inside a transaction.
 
@@ -70,9 +70,9 @@ export async function setUserPassword(
     .where('id', '=', change.id)
     .executeTakeFirst();
   if (result.numUpdatedRows === 0n) return false;
-  const ended = await endLiveSessionsOfUser(
+  const ended = await endLiveSessions(
     trx,
-    change.id,
+    { userId: change.id },
     change.now,
     SESSION_END_REASONS.passwordChanged,
     change.keepSessionId,
@@ -129,16 +129,37 @@ export async function listClients(db: Kysely<Database>): Promise<ClientRecord[]>
   return found.map(rows.toClient);
 }
 
+/** The arguments of `Store.deleteClient`, by name. */
+export interface ClientRemoval {
+  readonly clientId: string;
+  readonly now: number;
+  /** The `sub` revocation of the client id; its `expiresAt` is also the sessions' events'. */
+  readonly revocation: RevocationEvent;
+  readonly audit: AuditRecord;
+}
+
 export async function deleteClient(
   trx: Kysely<Database>,
-  clientId: string,
-  audit: AuditRecord,
+  dialect: SqlDialectName,
+  removal: ClientRemoval,
 ): Promise<boolean> {
+  const { clientId, now, revocation, audit } = removal;
   const result = await trx
     .deleteFrom('clients')
     .where('client_id', '=', clientId)
     .executeTakeFirst();
   if (result.numDeletedRows === 0n) return false;
+  const reason = SESSION_END_REASONS.clientRemoved;
+  const ended = await endLiveSessions(trx, { clientId }, now, reason, null);
+  for (const session of ended) {
+    await insertRevocation(trx, dialect, {
+      kind: 'sid',
+      value: session.id,
+      at: now,
+      expiresAt: revocation.expiresAt,
+    });
+  }
+  await insertRevocation(trx, dialect, revocation);
   await insertAudit(trx, audit);
   return true;
 }

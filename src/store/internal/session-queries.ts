@@ -5,7 +5,7 @@ import type { AuditRecord, RefreshTokenRecord, SessionRecord } from '../records.
 import { SESSION_END_REASONS } from '../session-end-reasons.js';
 import * as rows from './rows.js';
 import {
-  endLiveSessionsOfUser,
+  endLiveSessions,
   forgetSealedSuccessors,
   insertAudit,
   insertRevocation,
@@ -100,7 +100,7 @@ export async function endAllSessions(
     await trx.selectFrom('users').select('id').where('id', '=', userId).forUpdate().execute();
   }
   const reason = SESSION_END_REASONS.loggedOutEverywhere;
-  const ended = await endLiveSessionsOfUser(trx, userId, now, reason, null);
+  const ended = await endLiveSessions(trx, { userId }, now, reason, null);
   // One `sid` event per ended session, so its tokens die whatever their `iat`; the `sub`
   // event then needs only whole-second precision, and a login later in the same second
   // gets a token that works.

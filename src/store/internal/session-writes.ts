@@ -74,21 +74,25 @@ export async function forgetSealedSuccessors(
 }
 
 /**
- * End the live sessions of `userId` (all but `keepSessionId`) in one statement, which
- * returns exactly the rows it ended: a session created concurrently is either ended and
+ * End the live sessions of a user or of a client (all but `keepSessionId`) in one statement,
+ * which returns exactly the rows it ended: a session created concurrently is either ended and
  * returned, or left alone, never ended without being reported.
  */
-export async function endLiveSessionsOfUser(
+export async function endLiveSessions(
   trx: Kysely<Database>,
-  userId: string,
+  owner: { readonly userId: string } | { readonly clientId: string },
   now: number,
   reason: string,
   keepSessionId: string | null,
 ): Promise<SessionRecord[]> {
+  const [column, value] =
+    'userId' in owner
+      ? (['user_id', owner.userId] as const)
+      : (['client_id', owner.clientId] as const);
   const rows = await trx
     .updateTable('sessions')
     .set({ ended_at: now, end_reason: reason })
-    .where('user_id', '=', userId)
+    .where(column, '=', value)
     .where((eb) => isLive(eb, now))
     .$if(keepSessionId !== null, (qb) => qb.where('id', '!=', keepSessionId ?? ''))
     .returningAll()

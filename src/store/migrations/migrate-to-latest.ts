@@ -3,6 +3,7 @@ import type { Database, SqlDialectName } from '../database.js';
 import { createInitialMigration } from './001-initial.js';
 import { dpopBindingMigration } from './002-dpop-binding.js';
 import { browserBindingMigration } from './003-browser-binding.js';
+import { sessionsClientIndexMigration } from './004-sessions-client-index.js';
 
 /**
  * Every migration, by name, in order. Listed here rather than found by scanning a folder,
@@ -14,6 +15,7 @@ export function listMigrations(dialect: SqlDialectName): Record<string, Migratio
     '001-initial': createInitialMigration(dialect),
     '002-dpop-binding': dpopBindingMigration,
     '003-browser-binding': browserBindingMigration,
+    '004-sessions-client-index': sessionsClientIndexMigration,
   };
 }
 

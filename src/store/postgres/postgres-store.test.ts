@@ -80,6 +80,7 @@ await describeWithService('postgres', 'PostgreSQL store', () => {
             { name: '001-initial' },
             { name: '002-dpop-binding' },
             { name: '003-browser-binding' },
+            { name: '004-sessions-client-index' },
           ]);
           // Every store works on the one schema.
           for (const [i, store] of stores.entries()) {
