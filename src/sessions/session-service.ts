@@ -110,14 +110,23 @@ export class SessionService {
       await this.#audit('login.failed', user?.id ?? null, null, input.clientId, context, { why });
       return { ok: false, reason: 'invalid_credentials' };
     }
-    await throttle.recordSuccess(attempt);
     // A hash made with weaker parameters than this server's (an older default, a lowered
-    // setting) is replaced now, while the password is at hand (OWASP: upgrade on login).
+    // setting) is replaced now, while the password is at hand (OWASP: upgrade on login). If
+    // that fails the login goes on (the next one tries again); but a hash that changed since
+    // it was read means the password just checked may no longer be the user's: no session.
     if (passwords.needsRehash(user.passwordHash)) {
       const audit = this.#auditRecord('user.password_rehashed', user.id, null, null, context, {});
-      const stronger = await passwords.hash(input.password);
-      await store.upgradePasswordHash(user.id, user.passwordHash, stronger, audit);
+      const upgraded = await passwords
+        .hash(input.password)
+        .then((stronger) => store.upgradePasswordHash(user.id, user.passwordHash, stronger, audit))
+        .catch(() => null);
+      if (upgraded === false) {
+        const why = { why: 'password_changed' };
+        await this.#audit('login.failed', user.id, null, input.clientId, context, why);
+        return { ok: false, reason: 'invalid_credentials' };
+      }
     }
+    await throttle.recordSuccess(attempt);
 
     const now = clock.now();
     const { policy } = this.#deps;

@@ -1,8 +1,10 @@
 import { hash as argon2Hash } from '@node-rs/argon2';
 import { afterEach, describe, expect, it } from 'vitest';
+import { PasswordHasher } from '../../src/sessions/password-hasher.js';
 import {
   addClient,
   addUser,
+  FAST_PASSWORDS,
   ISSUER,
   login,
   ManualClock,
@@ -255,29 +257,42 @@ describe('POST /auth/login naming a client or scopes', () => {
 });
 
 describe('POST /auth/login with a password hash weaker than the server makes', () => {
-  it('stores a hash with the current parameters, keeping the password, sessions and audit', async () => {
-    const { server, url, userId } = await serverWithAlice();
-    const { store } = server.context;
-    // As an older release or a lowered setting would have stored it: 1 MiB, one pass.
+  /** A password hasher whose next `hash` first runs `before` (a concurrent change, a fault). */
+  class InterruptedHasher extends PasswordHasher {
+    before: (() => Promise<void>) | undefined;
+    override async hash(password: string): Promise<string> {
+      const before = this.before;
+      this.before = undefined;
+      await before?.();
+      return super.hash(password);
+    }
+  }
+
+  /** A server whose alice has a hash as an older release would have stored: 1 MiB, one pass. */
+  async function serverWithWeakHash(passwords?: PasswordHasher) {
+    const started = await harness.start(passwords === undefined ? {} : { hooks: { passwords } });
+    const userId = await addUser(started.server, 'alice');
     const weak = await argon2Hash(PASSWORD, { memoryCost: 1024, timeCost: 1, parallelism: 1 });
-    await store.setUserPassword(
+    await setHash(started.server, userId, weak);
+    return { ...started, userId, weak, store: started.server.context.store };
+  }
+
+  async function setHash(server: TestServer['server'], userId: string, hash: string) {
+    const audit = { at: Date.now(), type: 'test', userId, sessionId: null, clientId: null };
+    await server.context.store.setUserPassword(
       userId,
-      weak,
+      hash,
       Date.now(),
       null,
       () => {
-        throw new Error('alice has no session yet');
+        throw new Error('alice has no session to end');
       },
-      {
-        at: Date.now(),
-        type: 'test',
-        userId,
-        sessionId: null,
-        clientId: null,
-        ip: null,
-        detail: {},
-      },
+      { ...audit, ip: null, detail: {} },
     );
+  }
+
+  it('stores a hash with the current parameters, keeping the password, sessions and audit', async () => {
+    const { url, userId, store } = await serverWithWeakHash();
     const first = await login(url, 'alice');
     const upgraded = (await store.findUserById(userId))?.passwordHash ?? '';
     expect(upgraded).toMatch(/^\$argon2id\$v=19\$m=7168,t=5,p=1\$/);
@@ -288,5 +303,29 @@ describe('POST /auth/login with a password hash weaker than the server makes', (
     // A hash as strong as the server's is left alone.
     await login(url, 'alice');
     expect((await store.findUserById(userId))?.passwordHash).toBe(upgraded);
+  });
+
+  it('refuses the login when the password changed while it was checked, keeping the new one', async () => {
+    const passwords = new InterruptedHasher(FAST_PASSWORDS.parameters);
+    const { server, url, userId, store } = await serverWithWeakHash(passwords);
+    const changed = await FAST_PASSWORDS.hash('the new passphrase of alice');
+    passwords.before = () => setHash(server, userId, changed);
+    expectJsonError(
+      await postJson(`${url}/auth/login`, { username: 'alice', password: PASSWORD }),
+      401,
+      'invalid_credentials',
+    );
+    expect((await store.findUserById(userId))?.passwordHash).toBe(changed);
+    expect(await store.listLiveSessions(userId, Date.now())).toEqual([]);
+  });
+
+  it('still logs in when the new hash cannot be made, and tries again next time', async () => {
+    const passwords = new InterruptedHasher(FAST_PASSWORDS.parameters);
+    const { url, userId, weak, store } = await serverWithWeakHash(passwords);
+    passwords.before = () => Promise.reject(new Error('out of memory (test)'));
+    await login(url, 'alice');
+    expect((await store.findUserById(userId))?.passwordHash).toBe(weak);
+    await login(url, 'alice');
+    expect((await store.findUserById(userId))?.passwordHash).not.toBe(weak);
   });
 });

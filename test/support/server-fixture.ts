@@ -53,8 +53,14 @@ export type ConfigFlags = Partial<Record<keyof ServerConfig, string>>;
 export interface StartOptions {
   readonly flags?: ConfigFlags;
   readonly clock?: Clock;
-  /** Test hooks of startServer (revocation polling, a log that can be made to fail). */
-  readonly hooks?: Pick<StartServerOptions, 'revocationPolling' | 'wrapRevocationLog'>;
+  /**
+   * Test hooks of startServer: revocation polling, a log that can be made to fail, and a
+   * password hasher in place of {@link FAST_PASSWORDS}.
+   */
+  readonly hooks?: Pick<
+    StartServerOptions,
+    'revocationPolling' | 'wrapRevocationLog' | 'passwords'
+  >;
   /** Reuse a data directory (a restart); default a new temporary one. */
   readonly dataDir?: string;
 }
