@@ -210,7 +210,7 @@ describe('admin commands against the data directory of a running server', SLOW, 
   });
 
   it("clients remove revokes the client's tokens and ends its sessions on the running server", async () => {
-    const { url, dataDir } = await harness.start();
+    const { server, url, dataDir } = await harness.start();
     const addClient = async (args: readonly string[]): Promise<string> => {
       const added = await tessera(['clients', 'add', ...args, '--data-dir', dataDir]);
       expect(added.code, added.stderr).toBe(0);
@@ -260,12 +260,25 @@ describe('admin commands against the data directory of a running server', SLOW, 
       async () => (await withBearer(`${url}/auth/sessions`, appToken)).status === 401,
       5_000,
     );
-    expect((await refresh(url, stringField(app.body, 'refresh_token'))).status).not.toBe(200);
+    const { store } = server.context;
+    const appSession = await store.findSession(stringField(app.body, 'session_id'));
+    expect(appSession?.endReason).toBe('client_removed');
+    // Reaching past the removal: servers with clocks ahead still have their tokens caught.
+    const events = await store.revocationsAfter(0, 100, Date.now());
+    const removal = events.find((event) => event.kind === 'sub' && event.value === 'reporting');
+    expect(removal?.at).toBeGreaterThan(Date.now() + 20_000);
     // Other clients' tokens and sessions are untouched.
     expect((await withBearer(`${url}/auth/sessions`, web.accessToken)).status).toBe(200);
     const again = await tessera(['clients', 'remove', 'reporting', '--data-dir', dataDir]);
     expect(again.code).not.toBe(0);
     expect(again.stderr).toContain('no client "reporting"');
+    // The built-in first-party client is neither removed nor replaced.
+    for (const command of ['remove', 'add']) {
+      const builtIn = await tessera(['clients', command, 'tessera', '--data-dir', dataDir]);
+      expect(builtIn.code).not.toBe(0);
+      expect(builtIn.stderr).toContain("the server's own first-party client");
+    }
+    expect((await withBearer(`${url}/auth/sessions`, web.accessToken)).status).toBe(200);
   });
 });
 

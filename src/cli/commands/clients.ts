@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { RevocationEvent } from '../../revocation/revocation-event.js';
+import { FIRST_PARTY_CLIENT_ID } from '../../sessions/auth-policy.js';
 import { generateOpaqueToken, hashOpaqueToken } from '../../token/opaque-token.js';
 import type { CliIo } from '../cli-io.js';
 import {
@@ -16,6 +17,22 @@ interface AddOptions extends DataOptions {
 }
 
 const CLIENT_ID = /^[A-Za-z0-9._~-]{1,128}$/;
+/**
+ * How far past the removal the `sub` event of a removed client reaches: servers stamp `iat`
+ * with their own clocks, which may run ahead of this machine's by up to the verifiers' default
+ * clock tolerance. A client added again under the same id within that time has its first
+ * tokens refused, which is safe.
+ */
+const REMOVAL_MARGIN_MS = 30_000;
+
+/** The server's own first-party client is built in: a stored one would replace it. */
+function refuseFirstParty(clientId: string): void {
+  if (clientId === FIRST_PARTY_CLIENT_ID) {
+    throw new TypeError(
+      `${FIRST_PARTY_CLIENT_ID} is the server's own first-party client, built in; it cannot be added or removed (to log users out, use tessera revoke --user)`,
+    );
+  }
+}
 
 /** `tessera clients ...`: OAuth clients. */
 export function registerClientsCommand(program: Command, io: CliIo): void {
@@ -35,6 +52,7 @@ export function registerClientsCommand(program: Command, io: CliIo): void {
   ).action(async (clientId: string, options: AddOptions) => {
     if (!CLIENT_ID.test(clientId))
       throw new TypeError('a client id is 1 to 128 of A-Z a-z 0-9 . _ ~ -');
+    refuseFirstParty(clientId);
     const scopes = (options.scope ?? '').split(' ').filter((scope) => scope !== '');
     const secret = options.public === true ? null : generateOpaqueToken();
     await withState(options, async ({ store }) => {
@@ -67,19 +85,19 @@ export function registerClientsCommand(program: Command, io: CliIo): void {
     clients
       .command('remove <client-id>')
       .description(
-        'Remove a client and revoke at once what it holds: the tokens it got with client_credentials, and every session started through it.',
+        'Remove a client and revoke at once what it holds: the tokens it got with client_credentials, and every session started through it. Its id, if added again, gets working tokens after 30 s.',
       ),
   ).action(async (clientId: string, options: DataOptions) => {
+    refuseFirstParty(clientId);
     const now = Date.now();
     // Its client_credentials tokens carry the client id as `sub`: one "revoked before" event
-    // reaches them all, on every server and verifier. Their `iat` is in whole seconds, so the
-    // time is the end of this second: a token issued earlier in it is revoked too, and none
-    // can be issued later, the client being gone.
+    // reaches them all, on every server and verifier. None can be issued once the client is
+    // gone, so the time reaches past now: see REMOVAL_MARGIN_MS.
     const revocation: RevocationEvent = {
       kind: 'sub',
       value: clientId,
-      at: (Math.floor(now / 1000) + 1) * 1000,
-      expiresAt: now + CLI_REVOCATION_HORIZON_MS,
+      at: now + REMOVAL_MARGIN_MS,
+      expiresAt: now + REMOVAL_MARGIN_MS + CLI_REVOCATION_HORIZON_MS,
     };
     await withState(options, async ({ store }) => {
       const audit = cliAudit('client.removed', { clientId });
