@@ -4,7 +4,12 @@ import type { Database, SqlDialectName } from '../database.js';
 import type { AuditRecord, ClientRecord, SessionRecord, UserRecord } from '../records.js';
 import { SESSION_END_REASONS } from '../session-end-reasons.js';
 import * as rows from './rows.js';
-import { endLiveSessions, insertAudit, insertRevocation } from './session-writes.js';
+import {
+  endLiveSessions,
+  endSessionsAndRevoke,
+  insertAudit,
+  insertRevocation,
+} from './session-writes.js';
 
 // Users and clients. Functions that write several rows expect to run inside a transaction.
 
@@ -149,17 +154,7 @@ export async function deleteClient(
     .where('client_id', '=', clientId)
     .executeTakeFirst();
   if (result.numDeletedRows === 0n) return false;
-  const reason = SESSION_END_REASONS.clientRemoved;
-  const ended = await endLiveSessions(trx, { clientId }, now, reason, null);
-  for (const session of ended) {
-    await insertRevocation(trx, dialect, {
-      kind: 'sid',
-      value: session.id,
-      at: now,
-      expiresAt: revocation.expiresAt,
-    });
-  }
-  await insertRevocation(trx, dialect, revocation);
-  await insertAudit(trx, audit);
+  const end = { now, reason: SESSION_END_REASONS.clientRemoved };
+  await endSessionsAndRevoke(trx, dialect, { clientId }, end, revocation, audit);
   return true;
 }

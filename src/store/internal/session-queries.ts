@@ -5,7 +5,7 @@ import type { AuditRecord, RefreshTokenRecord, SessionRecord } from '../records.
 import { SESSION_END_REASONS } from '../session-end-reasons.js';
 import * as rows from './rows.js';
 import {
-  endLiveSessions,
+  endSessionsAndRevoke,
   forgetSealedSuccessors,
   insertAudit,
   insertRevocation,
@@ -99,22 +99,8 @@ export async function endAllSessions(
   if (dialect === 'postgres') {
     await trx.selectFrom('users').select('id').where('id', '=', userId).forUpdate().execute();
   }
-  const reason = SESSION_END_REASONS.loggedOutEverywhere;
-  const ended = await endLiveSessions(trx, { userId }, now, reason, null);
-  // One `sid` event per ended session, so its tokens die whatever their `iat`; the `sub`
-  // event then needs only whole-second precision, and a login later in the same second
-  // gets a token that works.
-  for (const session of ended) {
-    await insertRevocation(trx, dialect, {
-      kind: 'sid',
-      value: session.id,
-      at: now,
-      expiresAt: revocation.expiresAt,
-    });
-  }
-  // Logged even when no session was live: access tokens of sessions that just expired may
-  // still be valid, and "log out everywhere" must reach them too.
-  await insertRevocation(trx, dialect, revocation);
-  await insertAudit(trx, audit);
-  return ended.length;
+  // One `sid` event per ended session: the `sub` event then needs only whole-second
+  // precision, and a login later in the same second gets a token that works.
+  const end = { now, reason: SESSION_END_REASONS.loggedOutEverywhere };
+  return endSessionsAndRevoke(trx, dialect, { userId }, end, revocation, audit);
 }

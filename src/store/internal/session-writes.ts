@@ -104,3 +104,32 @@ export async function endLiveSessions(
   );
   return ended;
 }
+
+/**
+ * End the live sessions of a user or a client ({@link endLiveSessions}), log a `sid` event
+ * for each, so their tokens die whatever their `iat`, then `revocation` (the owner's `sub`
+ * event, whose `expiresAt` the `sid` events share) and `audit`. The `sub` event is logged even
+ * when no session was live: access tokens of sessions that just expired may still be valid.
+ * Returns how many sessions ended.
+ */
+export async function endSessionsAndRevoke(
+  trx: Kysely<Database>,
+  dialect: SqlDialectName,
+  owner: { readonly userId: string } | { readonly clientId: string },
+  end: { readonly now: number; readonly reason: string },
+  revocation: RevocationEvent,
+  audit: AuditRecord,
+): Promise<number> {
+  const ended = await endLiveSessions(trx, owner, end.now, end.reason, null);
+  for (const session of ended) {
+    await insertRevocation(trx, dialect, {
+      kind: 'sid',
+      value: session.id,
+      at: end.now,
+      expiresAt: revocation.expiresAt,
+    });
+  }
+  await insertRevocation(trx, dialect, revocation);
+  await insertAudit(trx, audit);
+  return ended.length;
+}
