@@ -149,11 +149,18 @@ export class SessionService {
       ...(input.browserBinding === undefined ? {} : { browserBinding: input.browserBinding }),
     };
     const refreshToken = generateOpaqueToken();
-    await store.createSession(
+    const created = await store.createSession(
       session,
       refreshTokenRecord(refreshToken, sessionId, null, now, absoluteExpiresAt),
       this.#auditRecord('login.succeeded', user.id, sessionId, input.clientId, context, {}),
+      // A registered client removed while the password was checked gets no session.
+      { clientMustExist: input.clientId !== policy.firstPartyClientId },
     );
+    if (!created) {
+      const why = { why: 'client_removed' };
+      await this.#audit('login.failed', user.id, null, input.clientId, context, why);
+      return { ok: false, reason: 'invalid_credentials' };
+    }
     return {
       ok: true,
       tokens: issueSessionTokens(this.#deps, session, refreshToken, input.dpopJkt),

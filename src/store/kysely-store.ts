@@ -157,7 +157,8 @@ export class KyselyStore implements Store {
     session: SessionRecord,
     refreshToken: RefreshTokenRecord,
     audit: AuditRecord,
-  ): Promise<void> {
+    options: { readonly clientMustExist?: boolean } = {},
+  ): Promise<boolean> {
     if (
       refreshToken.sessionId !== session.id ||
       refreshToken.parentHash !== null ||
@@ -165,8 +166,9 @@ export class KyselyStore implements Store {
     ) {
       throw new TypeError('the first refresh token must be unspent, parentless and of the session');
     }
-    await this.#transact('a session with this id, or a token with this hash,', (trx) =>
-      sessions.createSession(trx, session, refreshToken, audit),
+    const clientMustExist = options.clientMustExist === true;
+    return this.#transact('a session with this id, or a token with this hash,', (trx) =>
+      sessions.createSession(trx, this.#dialect, { session, refreshToken, audit, clientMustExist }),
     );
   }
 

@@ -129,12 +129,18 @@ export interface Store {
   ): Promise<boolean>;
 
   // Sessions and refresh tokens
-  /** Create a session with its first refresh token. */
+  /**
+   * Create a session with its first refresh token. With `clientMustExist`, only while the
+   * session's client is stored, checked in the same transaction (and on PostgreSQL holding
+   * the client's row until it commits), so a client removed while a login checked the
+   * password gets no session: false then, with nothing written.
+   */
   createSession(
     session: SessionRecord,
     refreshToken: RefreshTokenRecord,
     audit: AuditRecord,
-  ): Promise<void>;
+    options?: { readonly clientMustExist?: boolean },
+  ): Promise<boolean>;
   findSession(id: string): Promise<SessionRecord | null>;
   /** Live sessions of a user, newest first. */
   listLiveSessions(userId: string, now: number): Promise<SessionRecord[]>;

@@ -213,6 +213,26 @@ describe('POST /auth/login with a body it cannot use', () => {
   });
 });
 
+/** A password hasher whose next `hash` or `verify` first runs a step: a concurrent change, a fault. */
+class InterruptedHasher extends PasswordHasher {
+  beforeHash: (() => Promise<void>) | undefined;
+  beforeVerify: (() => Promise<void>) | undefined;
+
+  override async hash(password: string): Promise<string> {
+    const step = this.beforeHash;
+    this.beforeHash = undefined;
+    await step?.();
+    return super.hash(password);
+  }
+
+  override async verify(storedHash: string, password: string): Promise<boolean> {
+    const step = this.beforeVerify;
+    this.beforeVerify = undefined;
+    await step?.();
+    return super.verify(storedHash, password);
+  }
+}
+
 describe('POST /auth/login naming a client or scopes', () => {
   it('issues a token to a registered public client, with scopes that client may have', async () => {
     const { server, url } = await serverWithAlice();
@@ -242,6 +262,33 @@ describe('POST /auth/login naming a client or scopes', () => {
     expectJsonError(await login({ scope: 'admin' }), 400, 'invalid_scope');
   });
 
+  it('gives no session to a client removed while the password was checked', async () => {
+    const passwords = new InterruptedHasher(FAST_PASSWORDS.parameters);
+    const started = await harness.start({ hooks: { passwords } });
+    const userId = await addUser(started.server, 'alice');
+    await addClient(started.server, 'mobile', { isPublic: true, scopes: ['read'] });
+    const { store } = started.server.context;
+    const audit = { at: Date.now(), type: 'test', userId: null, sessionId: null, clientId: null };
+    const removal = {
+      kind: 'sub' as const,
+      value: 'mobile',
+      at: Date.now(),
+      expiresAt: Date.now() + 60_000,
+    };
+    passwords.beforeVerify = async () => {
+      expect(
+        await store.deleteClient('mobile', Date.now(), removal, { ...audit, ip: null, detail: {} }),
+      ).toBe(true);
+    };
+    const response = await postJson(`${started.url}/auth/login`, {
+      username: 'alice',
+      password: PASSWORD,
+      client_id: 'mobile',
+    });
+    expectJsonError(response, 401, 'invalid_credentials');
+    expect(await store.listLiveSessions(userId, Date.now())).toEqual([]);
+  });
+
   it('refuses an unknown client and a confidential one (it cannot authenticate here)', async () => {
     const { server, url } = await serverWithAlice();
     await addClient(server, 'billing', { scopes: ['payments'] });
@@ -257,17 +304,6 @@ describe('POST /auth/login naming a client or scopes', () => {
 });
 
 describe('POST /auth/login with a password hash weaker than the server makes', () => {
-  /** A password hasher whose next `hash` first runs `before` (a concurrent change, a fault). */
-  class InterruptedHasher extends PasswordHasher {
-    before: (() => Promise<void>) | undefined;
-    override async hash(password: string): Promise<string> {
-      const before = this.before;
-      this.before = undefined;
-      await before?.();
-      return super.hash(password);
-    }
-  }
-
   /** A server whose alice has a hash as an older release would have stored: 1 MiB, one pass. */
   async function serverWithWeakHash(passwords?: PasswordHasher) {
     const started = await harness.start(passwords === undefined ? {} : { hooks: { passwords } });
@@ -309,7 +345,7 @@ describe('POST /auth/login with a password hash weaker than the server makes', (
     const passwords = new InterruptedHasher(FAST_PASSWORDS.parameters);
     const { server, url, userId, store } = await serverWithWeakHash(passwords);
     const changed = await FAST_PASSWORDS.hash('the new passphrase of alice');
-    passwords.before = () => setHash(server, userId, changed);
+    passwords.beforeHash = () => setHash(server, userId, changed);
     expectJsonError(
       await postJson(`${url}/auth/login`, { username: 'alice', password: PASSWORD }),
       401,
@@ -322,7 +358,7 @@ describe('POST /auth/login with a password hash weaker than the server makes', (
   it('still logs in when the new hash cannot be made, and tries again next time', async () => {
     const passwords = new InterruptedHasher(FAST_PASSWORDS.parameters);
     const { url, userId, weak, store } = await serverWithWeakHash(passwords);
-    passwords.before = () => Promise.reject(new Error('out of memory (test)'));
+    passwords.beforeHash = () => Promise.reject(new Error('out of memory (test)'));
     await login(url, 'alice');
     expect((await store.findUserById(userId))?.passwordHash).toBe(weak);
     await login(url, 'alice');

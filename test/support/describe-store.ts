@@ -202,6 +202,28 @@ export function describeStore(
         expect((await auditTypes(store))[0]).toBe('client.removed');
       });
 
+      it('creates a session of a client only while the client exists, when asked to', async () => {
+        await store.createUser(user('u1'), audit('user.created'));
+        await store.createClient({ ...client, createdAt: NOW }, audit('client.created'));
+        const start = (id: string, clientId: string, clientMustExist: boolean) =>
+          store.createSession(
+            session(id, 'u1', { clientId }),
+            token(`h-${id}`, id),
+            audit('login'),
+            {
+              clientMustExist,
+            },
+          );
+        expect(await start('s-web', 'web', true)).toBe(true);
+        expect(await start('s-gone', 'gone', true)).toBe(false);
+        // The server's built-in first-party client has no row: not asked to check.
+        expect(await start('s-built-in', 'tessera', false)).toBe(true);
+        expect(await store.findSession('s-web')).not.toBeNull();
+        expect(await store.findSession('s-gone')).toBeNull();
+        expect(await store.findRefreshToken('h-s-gone')).toBeNull();
+        expect(await store.findSession('s-built-in')).not.toBeNull();
+      });
+
       it('refuses a taken client id, and a scope that is not a scope token', async () => {
         await store.createClient({ ...client, createdAt: NOW }, audit('client.created'));
         const again = store.createClient({ ...client, createdAt: NOW }, audit('x'));

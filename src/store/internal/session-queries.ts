@@ -15,15 +15,35 @@ import {
 // Sessions and refresh tokens (rotation lives in rotate-in-transaction.ts). Functions that
 // write several rows expect to run inside a transaction.
 
+/** The arguments of `Store.createSession`, by name. */
+export interface NewSession {
+  readonly session: SessionRecord;
+  readonly refreshToken: RefreshTokenRecord;
+  readonly audit: AuditRecord;
+  readonly clientMustExist: boolean;
+}
+
 export async function createSession(
   trx: Kysely<Database>,
-  session: SessionRecord,
-  refreshToken: RefreshTokenRecord,
-  audit: AuditRecord,
-): Promise<void> {
+  dialect: SqlDialectName,
+  created: NewSession,
+): Promise<boolean> {
+  const { session, refreshToken, audit } = created;
+  if (created.clientMustExist) {
+    // FOR SHARE (PostgreSQL): a concurrent deleteClient waits for this transaction, and then
+    // ends the session it created; SQLite runs one writer at a time.
+    const client = await trx
+      .selectFrom('clients')
+      .select('client_id')
+      .where('client_id', '=', session.clientId)
+      .$if(dialect === 'postgres', (qb) => qb.forShare())
+      .executeTakeFirst();
+    if (client === undefined) return false;
+  }
   await trx.insertInto('sessions').values(rows.toSessionRow(session)).execute();
   await trx.insertInto('refresh_tokens').values(rows.toRefreshTokenRow(refreshToken)).execute();
   await insertAudit(trx, audit);
+  return true;
 }
 
 export async function findSession(db: Kysely<Database>, id: string): Promise<SessionRecord | null> {
