@@ -21,6 +21,7 @@ import {
 import type { LoginThrottle } from './login-throttle.js';
 import type { PasswordHasher } from './password-hasher.js';
 import { issueSessionTokens, refreshTokenRecord } from './session-tokens.js';
+import { upgradeHashAtLogin } from './upgrade-hash-at-login.js';
 import type {
   IssuedTokens,
   LoginFailure,
@@ -110,21 +111,12 @@ export class SessionService {
       await this.#audit('login.failed', user?.id ?? null, null, input.clientId, context, { why });
       return { ok: false, reason: 'invalid_credentials' };
     }
-    // A hash made with weaker parameters than this server's (an older default, a lowered
-    // setting) is replaced now, while the password is at hand (OWASP: upgrade on login). If
-    // that fails the login goes on (the next one tries again); but a hash that changed since
-    // it was read means the password just checked may no longer be the user's: no session.
-    if (passwords.needsRehash(user.passwordHash)) {
-      const audit = this.#auditRecord('user.password_rehashed', user.id, null, null, context, {});
-      const upgraded = await passwords
-        .hash(input.password)
-        .then((stronger) => store.upgradePasswordHash(user.id, user.passwordHash, stronger, audit))
-        .catch(() => null);
-      if (upgraded === false) {
-        const why = { why: 'password_changed' };
-        await this.#audit('login.failed', user.id, null, input.clientId, context, why);
-        return { ok: false, reason: 'invalid_credentials' };
-      }
+    const rehashed = this.#auditRecord('user.password_rehashed', user.id, null, null, context, {});
+    const checkedHash = await upgradeHashAtLogin(this.#deps, user, input.password, rehashed);
+    if (checkedHash === null) {
+      const why = { why: 'password_changed' };
+      await this.#audit('login.failed', user.id, null, input.clientId, context, why);
+      return { ok: false, reason: 'invalid_credentials' };
     }
     await throttle.recordSuccess(attempt);
 
@@ -153,11 +145,15 @@ export class SessionService {
       session,
       refreshTokenRecord(refreshToken, sessionId, null, now, absoluteExpiresAt),
       this.#auditRecord('login.succeeded', user.id, sessionId, input.clientId, context, {}),
-      // A registered client removed while the password was checked gets no session.
-      { clientMustExist: input.clientId !== policy.firstPartyClientId },
+      // What the login checked must still hold: the password (and the user enabled), and a
+      // registered client (the built-in first-party one has no row to check).
+      {
+        userPasswordHash: checkedHash,
+        clientMustExist: input.clientId !== policy.firstPartyClientId,
+      },
     );
     if (!created) {
-      const why = { why: 'client_removed' };
+      const why = { why: 'changed_during_login' };
       await this.#audit('login.failed', user.id, null, input.clientId, context, why);
       return { ok: false, reason: 'invalid_credentials' };
     }

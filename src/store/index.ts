@@ -31,6 +31,7 @@ export type {
   AddSigningKeyInput,
   RotateRefreshTokenInput,
   RotationOutcome,
+  SessionConditions,
   SigningKeyChange,
   Store,
 } from './store.js';

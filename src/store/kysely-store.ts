@@ -19,6 +19,7 @@ import type {
   AddSigningKeyInput,
   RotateRefreshTokenInput,
   RotationOutcome,
+  SessionConditions,
   SigningKeyChange,
   Store,
 } from './store.js';
@@ -157,7 +158,7 @@ export class KyselyStore implements Store {
     session: SessionRecord,
     refreshToken: RefreshTokenRecord,
     audit: AuditRecord,
-    options: { readonly clientMustExist?: boolean } = {},
+    conditions: SessionConditions = {},
   ): Promise<boolean> {
     if (
       refreshToken.sessionId !== session.id ||
@@ -166,9 +167,8 @@ export class KyselyStore implements Store {
     ) {
       throw new TypeError('the first refresh token must be unspent, parentless and of the session');
     }
-    const clientMustExist = options.clientMustExist === true;
     return this.#transact('a session with this id, or a token with this hash,', (trx) =>
-      sessions.createSession(trx, this.#dialect, { session, refreshToken, audit, clientMustExist }),
+      sessions.createSession(trx, this.#dialect, { session, refreshToken, audit, conditions }),
     );
   }
 

@@ -79,6 +79,14 @@ export interface AddSigningKeyInput {
  * changes more than one row is atomic: a crash leaves either all of it or none of it. Every
  * implementation (SQLite, PostgreSQL) passes the same test suite, `describeStore`.
  */
+/** What must still hold when a session is created (see `Store.createSession`). */
+export interface SessionConditions {
+  /** The session's client is stored (not for a built-in client, which has no row). */
+  readonly clientMustExist?: boolean;
+  /** The session's user is enabled and has this password hash (the one the login checked). */
+  readonly userPasswordHash?: string;
+}
+
 export interface Store {
   // Users
   createUser(user: UserRecord, audit: AuditRecord): Promise<void>;
@@ -130,16 +138,18 @@ export interface Store {
 
   // Sessions and refresh tokens
   /**
-   * Create a session with its first refresh token. With `clientMustExist`, only while the
-   * session's client is stored, checked in the same transaction (and on PostgreSQL holding
-   * the client's row until it commits), so a client removed while a login checked the
-   * password gets no session: false then, with nothing written.
+   * Create a session with its first refresh token, only while the conditions hold, checked in
+   * the same transaction (on PostgreSQL holding the rows read until it commits, so a
+   * concurrent change waits and then ends the new session): false then, with nothing
+   * written. A login checks a password and a client before it creates the session; a
+   * password change, a disabled user or a removed client in between must not leave a session
+   * behind.
    */
   createSession(
     session: SessionRecord,
     refreshToken: RefreshTokenRecord,
     audit: AuditRecord,
-    options?: { readonly clientMustExist?: boolean },
+    conditions?: SessionConditions,
   ): Promise<boolean>;
   findSession(id: string): Promise<SessionRecord | null>;
   /** Live sessions of a user, newest first. */

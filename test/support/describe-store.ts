@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SESSION_END_REASONS } from '../../src/store/session-end-reasons.js';
 import { StoreError } from '../../src/store/store-error.js';
-import type { Store } from '../../src/store/store.js';
+import type { SessionConditions, Store } from '../../src/store/store.js';
 import {
   audit,
   auditTypes,
@@ -202,26 +202,35 @@ export function describeStore(
         expect((await auditTypes(store))[0]).toBe('client.removed');
       });
 
-      it('creates a session of a client only while the client exists, when asked to', async () => {
+      it('creates a session only while the conditions asked for hold', async () => {
         await store.createUser(user('u1'), audit('user.created'));
         await store.createClient({ ...client, createdAt: NOW }, audit('client.created'));
-        const start = (id: string, clientId: string, clientMustExist: boolean) =>
+        const hash = user('u1').passwordHash;
+        const start = (id: string, clientId: string, conditions: SessionConditions) =>
           store.createSession(
             session(id, 'u1', { clientId }),
             token(`h-${id}`, id),
             audit('login'),
-            {
-              clientMustExist,
-            },
+            conditions,
           );
-        expect(await start('s-web', 'web', true)).toBe(true);
-        expect(await start('s-gone', 'gone', true)).toBe(false);
+        expect(await start('s-web', 'web', { clientMustExist: true, userPasswordHash: hash })).toBe(
+          true,
+        );
+        expect(await start('s-gone', 'gone', { clientMustExist: true })).toBe(false);
+        expect(await start('s-changed', 'web', { userPasswordHash: '$argon2id$older' })).toBe(
+          false,
+        );
         // The server's built-in first-party client has no row: not asked to check.
-        expect(await start('s-built-in', 'tessera', false)).toBe(true);
-        expect(await store.findSession('s-web')).not.toBeNull();
-        expect(await store.findSession('s-gone')).toBeNull();
-        expect(await store.findRefreshToken('h-s-gone')).toBeNull();
-        expect(await store.findSession('s-built-in')).not.toBeNull();
+        expect(await start('s-built-in', 'tessera', { userPasswordHash: hash })).toBe(true);
+        await store.setUserDisabled('u1', true, audit('user.disabled'));
+        expect(await start('s-disabled', 'web', { userPasswordHash: hash })).toBe(false);
+        for (const id of ['s-web', 's-built-in']) {
+          expect(await store.findSession(id)).not.toBeNull();
+        }
+        for (const id of ['s-gone', 's-changed', 's-disabled']) {
+          expect(await store.findSession(id)).toBeNull();
+          expect(await store.findRefreshToken(`h-${id}`)).toBeNull();
+        }
       });
 
       it('refuses a taken client id, and a scope that is not a scope token', async () => {

@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import { TestClock } from './forge.js';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -363,3 +364,14 @@ export async function waitFor(
 
 /** Lines that look like a JavaScript stack frame. */
 export const STACK_FRAME = /^\s+at\s|\bat [\w.<>]+ \(.*:\d+:\d+\)/m;
+
+/** A JSON error answer of the auth routes: `status`, `error` and a description, no-store, no stack. */
+export function expectJsonError(response: JsonResponse, status: number, error: string): void {
+  expect(response.status).toBe(status);
+  expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+  expect(response.headers.get('cache-control')).toBe('no-store');
+  expect(response.body['error']).toBe(error);
+  expect(typeof response.body['error_description']).toBe('string');
+  expect(Object.keys(response.body).sort()).toEqual(['error', 'error_description']);
+  expect(response.text).not.toMatch(STACK_FRAME);
+}

@@ -3,6 +3,7 @@ import type { RevocationEvent } from '../../revocation/revocation-event.js';
 import type { Database, SqlDialectName } from '../database.js';
 import type { AuditRecord, RefreshTokenRecord, SessionRecord } from '../records.js';
 import { SESSION_END_REASONS } from '../session-end-reasons.js';
+import type { SessionConditions } from '../store.js';
 import * as rows from './rows.js';
 import {
   endSessionsAndRevoke,
@@ -20,7 +21,7 @@ export interface NewSession {
   readonly session: SessionRecord;
   readonly refreshToken: RefreshTokenRecord;
   readonly audit: AuditRecord;
-  readonly clientMustExist: boolean;
+  readonly conditions: SessionConditions;
 }
 
 export async function createSession(
@@ -28,10 +29,23 @@ export async function createSession(
   dialect: SqlDialectName,
   created: NewSession,
 ): Promise<boolean> {
-  const { session, refreshToken, audit } = created;
-  if (created.clientMustExist) {
-    // FOR SHARE (PostgreSQL): a concurrent deleteClient waits for this transaction, and then
-    // ends the session it created; SQLite runs one writer at a time.
+  const { session, refreshToken, audit, conditions } = created;
+  // FOR SHARE (PostgreSQL): a concurrent password change, disable or client removal waits for
+  // this transaction and then ends the session it created. SQLite runs one writer at a time.
+  // The user row first, then the client's, as every writer that takes both does.
+  const expectedHash = conditions.userPasswordHash;
+  if (expectedHash !== undefined) {
+    const user = await trx
+      .selectFrom('users')
+      .select(['password_hash', 'disabled'])
+      .where('id', '=', session.userId)
+      .$if(dialect === 'postgres', (qb) => qb.forShare())
+      .executeTakeFirst();
+    if (user === undefined || user.password_hash !== expectedHash || user.disabled !== 0) {
+      return false;
+    }
+  }
+  if (conditions.clientMustExist === true) {
     const client = await trx
       .selectFrom('clients')
       .select('client_id')
