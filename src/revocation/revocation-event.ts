@@ -2,7 +2,8 @@
  * What can be revoked, and how each kind matches an access token:
  * - `jti`: one token, by its id;
  * - `sid`: every token of one session;
- * - `sub`: every token of one user issued before `at` ("log out everywhere");
+ * - `sub`: every token of one subject issued before `at`: a user ("log out everywhere") or
+ *   a removed client (its `client_credentials` tokens);
  * - `kid`: every token signed by one key (a compromised key).
  */
 export type RevocationKind = 'jti' | 'sid' | 'sub' | 'kid';
@@ -22,7 +23,10 @@ export interface RevocationEvent {
   readonly kind: RevocationKind;
   /** The jti, sid, sub or kid revoked. */
   readonly value: string;
-  /** When the revocation took effect, in ms since the epoch; for `sub`, tokens issued before it die. */
+  /**
+   * When the revocation took effect, in ms since the epoch; for `sub`, tokens issued before it
+   * die (a removed client's reaches a little into the future, see `tessera clients remove`).
+   */
   readonly at: number;
   /**
    * When no token the event could match can still be valid (ms since the epoch): after this

@@ -85,7 +85,7 @@ export function registerClientsCommand(program: Command, io: CliIo): void {
     clients
       .command('remove <client-id>')
       .description(
-        'Remove a client and revoke at once what it holds: the tokens it got with client_credentials, and every session started through it. Its id, if added again, gets working tokens after 30 s.',
+        'Remove a client and revoke at once what it holds: the tokens it got with client_credentials, and every session started through it. A client added again under the same id gets working client_credentials tokens 30 s after the removal.',
       ),
   ).action(async (clientId: string, options: DataOptions) => {
     refuseFirstParty(clientId);
