@@ -16,7 +16,13 @@ import {
 } from '../support/server-fixture.js';
 import { createTestDatabase, describeWithService, type TestDatabase } from '../support/services.js';
 import { SseStream } from './sse-stream.js';
-import { buildCli, ProcessGroup, tessera, type ServeProcess } from '../support/serve-process.js';
+import {
+  buildCli,
+  ProcessGroup,
+  tessera,
+  type Run,
+  type ServeProcess,
+} from '../support/serve-process.js';
 
 // The built CLI as operators run it: `tessera serve` in a child process, and the admin
 // commands writing to the data directory of a server that is running.
@@ -50,6 +56,28 @@ function serve(args: readonly string[], until: RegExp): Promise<ServeProcess> {
 
 // Child processes start slowly on a busy machine.
 const SLOW = { timeout: 60_000 };
+
+const PASSPHRASE = 'a long passphrase of yours';
+
+/** `tessera users add <name> --password-stdin` with {@link PASSPHRASE}; it must exit 0. */
+async function addUserByCli(name: string, dataArgs: readonly string[]): Promise<Run> {
+  const added = await tessera(
+    ['users', 'add', name, '--password-stdin', ...dataArgs],
+    `${PASSPHRASE}\n`,
+  );
+  expect(added.code, added.stderr).toBe(0);
+  return added;
+}
+
+/** `tessera clients add <args>`, which must exit 0; the secret it showed, if any. */
+async function addClientByCli(
+  args: readonly string[],
+  dataArgs: readonly string[],
+): Promise<string | undefined> {
+  const added = await tessera(['clients', 'add', ...args, ...dataArgs]);
+  expect(added.code, added.stderr).toBe(0);
+  return /client secret \(shown once, store it now\): (\S+)/.exec(added.stdout)?.[1];
+}
 
 describe('tessera serve', SLOW, () => {
   it('prints where it listens and the first-run hint, serves, and stops on SIGTERM', async () => {
@@ -161,26 +189,12 @@ describe('tessera serve', SLOW, () => {
 describe('admin commands against the data directory of a running server', SLOW, () => {
   it('users add, clients add and revoke --user reach the server', async () => {
     const { url, dataDir } = await harness.start();
-    const passphrase = 'a long passphrase of yours';
+    const data = ['--data-dir', dataDir];
 
-    const added = await tessera(
-      ['users', 'add', 'Alice', '--password-stdin', '--data-dir', dataDir],
-      `${passphrase}\n`,
-    );
-    expect(added.code, added.stderr).toBe(0);
+    const added = await addUserByCli('Alice', data);
     expect(added.stdout).toMatch(/^added user alice \(id [0-9a-f-]{36}\)\n$/);
 
-    const client = await tessera([
-      'clients',
-      'add',
-      'reporting',
-      '--scope',
-      'read write',
-      '--data-dir',
-      dataDir,
-    ]);
-    expect(client.code, client.stderr).toBe(0);
-    const secret = /client secret \(shown once, store it now\): (\S+)/.exec(client.stdout)?.[1];
+    const secret = await addClientByCli(['reporting', '--scope', 'read write'], data);
     expect(secret).toBeDefined();
     const granted = await postForm(
       `${url}/oauth/token`,
@@ -190,7 +204,7 @@ describe('admin commands against the data directory of a running server', SLOW, 
     expect(granted.status).toBe(200);
     expect(granted.body['scope']).toBe('read write');
 
-    const tokens = await login(url, 'alice', passphrase);
+    const tokens = await login(url, 'alice', PASSPHRASE);
     expect((await withBearer(`${url}/auth/sessions`, tokens.accessToken)).status).toBe(200);
 
     const revoked = await tessera(['revoke', '--user', 'alice', '--data-dir', dataDir]);
@@ -211,17 +225,11 @@ describe('admin commands against the data directory of a running server', SLOW, 
 
   it("clients remove revokes the client's tokens and ends its sessions on the running server", async () => {
     const { server, url, dataDir } = await harness.start();
-    const addClient = async (args: readonly string[]): Promise<string> => {
-      const added = await tessera(['clients', 'add', ...args, '--data-dir', dataDir]);
-      expect(added.code, added.stderr).toBe(0);
-      return /client secret \(shown once, store it now\): (\S+)/.exec(added.stdout)?.[1] ?? '';
-    };
-    const secret = await addClient(['reporting', '--scope', 'read']);
-    const auditorSecret = await addClient(['auditor']);
-    await addClient(['mobile', '--public', '--scope', 'read']);
-    const passphrase = 'a long passphrase of yours';
-    const user = ['users', 'add', 'alice', '--password-stdin', '--data-dir', dataDir];
-    expect((await tessera(user, `${passphrase}\n`)).code).toBe(0);
+    const data = ['--data-dir', dataDir];
+    const secret = (await addClientByCli(['reporting', '--scope', 'read'], data)) ?? '';
+    const auditorSecret = (await addClientByCli(['auditor'], data)) ?? '';
+    await addClientByCli(['mobile', '--public', '--scope', 'read'], data);
+    await addUserByCli('alice', data);
 
     const granted = await postForm(
       `${url}/oauth/token`,
@@ -236,11 +244,11 @@ describe('admin commands against the data directory of a running server', SLOW, 
     expect(await active(serviceToken)).toBe(true);
     const app = await postJson(`${url}/auth/login`, {
       username: 'alice',
-      password: passphrase,
+      password: PASSPHRASE,
       client_id: 'mobile',
     });
     const appToken = stringField(app.body, 'access_token');
-    const web = await login(url, 'alice', passphrase);
+    const web = await login(url, 'alice', PASSPHRASE);
 
     for (const clientId of ['reporting', 'mobile']) {
       const removed = await tessera(['clients', 'remove', clientId, '--data-dir', dataDir]);
@@ -293,13 +301,8 @@ function kidOf(token: string): unknown {
 describe('emergency revocation of the signing key', SLOW, () => {
   it('keys revoke --rotate replaces the active key of a running server in one command', async () => {
     const { url, dataDir } = await harness.start();
-    const passphrase = 'a long passphrase of yours';
-    const added = await tessera(
-      ['users', 'add', 'alice', '--password-stdin', '--data-dir', dataDir],
-      `${passphrase}\n`,
-    );
-    expect(added.code, added.stderr).toBe(0);
-    const before = await login(url, 'alice', passphrase);
+    await addUserByCli('alice', ['--data-dir', dataDir]);
+    const before = await login(url, 'alice', PASSPHRASE);
     const leaked = kidOf(before.accessToken);
     expect(typeof leaked).toBe('string');
 
@@ -331,11 +334,11 @@ describe('emergency revocation of the signing key', SLOW, () => {
       'the server to refuse the old key and sign with the new one',
       async () =>
         (await withBearer(`${url}/auth/sessions`, before.accessToken)).status === 401 &&
-        kidOf((await login(url, 'alice', passphrase)).accessToken) === successor,
+        kidOf((await login(url, 'alice', PASSPHRASE)).accessToken) === successor,
       10_000,
     );
     expect(Date.now() - started).toBeLessThan(10_000);
-    const after = await login(url, 'alice', passphrase);
+    const after = await login(url, 'alice', PASSPHRASE);
     expect((await withBearer(`${url}/auth/sessions`, after.accessToken)).status).toBe(200);
     const jwks = (await (await fetch(`${url}/.well-known/jwks.json`)).json()) as {
       keys: { kid: string }[];
@@ -386,13 +389,8 @@ await describeWithService('postgres', 'tessera serve and the admin commands on P
       );
       expect(`${stdout}${stderr}`).not.toContain('hunter2');
 
-      const passphrase = 'a long passphrase of yours';
-      const added = await tessera(
-        ['users', 'add', 'alice', '--password-stdin', '--data-dir', dataDir, '--db', db.toString()],
-        `${passphrase}\n`,
-      );
-      expect(added.code, added.stderr).toBe(0);
-      const tokens = await login(url, 'alice', passphrase);
+      await addUserByCli('alice', ['--data-dir', dataDir, '--db', db.toString()]);
+      const tokens = await login(url, 'alice', PASSPHRASE);
       expect((await withBearer(`${url}/auth/sessions`, tokens.accessToken)).status).toBe(200);
     },
   );
